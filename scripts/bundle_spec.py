@@ -1,0 +1,213 @@
+"""Bundle the hand-written, multi-file spec under openapi/ into one document.
+
+Rules: a $ref to `components/<kind>/<file>.yaml#/<Name>` becomes `#/components/<kind>/<Name>`
+and the named object joins the bundle's components; any other external $ref (into paths/*.yaml)
+is inlined. Inside a component file, `#/<Name>` means a name in that same file. Every named
+object of every component file is included, in a fixed order, so the output is deterministic.
+
+    python scripts/bundle_spec.py --out-dir generated   # writes openapi.yaml and openapi.json
+    python scripts/bundle_spec.py --check               # validates the bundle and our conventions
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_ROOT = ROOT / "openapi" / "openapi.yaml"
+KIND_ORDER = (
+    "securitySchemes",
+    "schemas",
+    "parameters",
+    "headers",
+    "responses",
+    "examples",
+    "links",
+)
+METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+
+
+class BundleError(Exception):
+    """The spec files cannot be bundled."""
+
+
+def _load(path: Path, cache: dict[Path, Any]) -> Any:
+    if path not in cache:
+        cache[path] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return cache[path]
+
+
+def _follow(document: Any, pointer: str) -> Any:
+    node = document
+    for part in [p for p in pointer.split("/") if p]:
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+class Bundler:
+    """Resolves $refs of a multi-file spec into one document."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.components_dir = base / "components"
+        self.cache: dict[Path, Any] = {}
+        self.components: dict[str, dict[str, Any]] = {}
+        self.origins: dict[tuple[str, str], Path] = {}
+
+    def _component_kind(self, path: Path) -> str | None:
+        if path.parent.parent == self.components_dir:
+            return path.parent.name
+        return None
+
+    def component(self, kind: str, path: Path, name: str) -> dict[str, str]:
+        """Register a named component (once) and return the local $ref to it."""
+        origin = self.origins.get((kind, name))
+        if origin is not None and origin != path:
+            raise BundleError(f"{kind} {name!r} is defined in both {origin} and {path}")
+        if origin is None:
+            self.origins[(kind, name)] = path
+            document = _load(path, self.cache)
+            if name not in document:
+                raise BundleError(f"{path.relative_to(self.base)} has no {name!r}")
+            self.components.setdefault(kind, {})[name] = {}
+            self.components[kind][name] = self.resolve(document[name], path)
+        return {"$ref": f"#/components/{kind}/{name}"}
+
+    def resolve(self, node: Any, path: Path) -> Any:
+        """node with every external $ref replaced, as read from the file at path."""
+        if isinstance(node, list):
+            return [self.resolve(item, path) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if not isinstance(ref, str):
+            return {key: self.resolve(value, path) for key, value in node.items()}
+        target_name, _, pointer = ref.partition("#")
+        target = (path.parent / target_name).resolve() if target_name else path
+        kind = self._component_kind(target)
+        if kind is not None:
+            siblings = {
+                key: self.resolve(value, path) for key, value in node.items() if key != "$ref"
+            }
+            return self.component(kind, target, pointer.strip("/")) | siblings
+        if not target_name:
+            return dict(node)  # a local reference of the root document
+        return self.resolve(_follow(_load(target, self.cache), pointer), target)
+
+    def bundle(self, root: Path) -> dict[str, Any]:
+        """The whole bundled document."""
+        document: dict[str, Any] = self.resolve(_load(root, self.cache), root)
+        for kind_dir in sorted(p for p in self.components_dir.iterdir() if p.is_dir()):
+            for path in sorted(kind_dir.glob("*.yaml")):
+                for name in _load(path, self.cache):
+                    self.component(kind_dir.name, path.resolve(), name)
+        components = document.setdefault("components", {})
+        for kind, named in self.components.items():
+            components.setdefault(kind, {}).update(named)
+        document["components"] = {
+            kind: dict(sorted(components[kind].items()))
+            for kind in sorted(
+                components, key=lambda k: (KIND_ORDER.index(k) if k in KIND_ORDER else 99, k)
+            )
+        }
+        return document
+
+
+def bundle(root: Path = SPEC_ROOT) -> dict[str, Any]:
+    """Bundle the spec whose root document is at root."""
+    return Bundler(root.parent.resolve()).bundle(root.resolve())
+
+
+def convention_problems(document: dict[str, Any]) -> list[str]:
+    """Where the bundle breaks the house conventions of docs/architecture.md."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for path, item in document["paths"].items():
+        refs = [p.get("$ref") for p in item.get("parameters", [])]
+        if "#/components/parameters/ApiVersionHeader" not in refs:
+            problems.append(f"{path}: path item lacks the ApiVersionHeader parameter")
+        for method in METHODS:
+            operation = item.get(method)
+            if operation is None:
+                continue
+            where = f"{method.upper()} {path}"
+            operation_id = operation.get("operationId", "")
+            if not OPERATION_ID.fullmatch(operation_id) or operation_id in seen:
+                problems.append(
+                    f"{where}: operationId {operation_id!r} is missing, not camelCase or not unique"
+                )
+            seen.add(operation_id)
+            if len(operation.get("tags", [])) != 1:
+                problems.append(f"{where}: needs exactly one tag")
+            for key in ("summary", "description", "security"):
+                if key not in operation:
+                    problems.append(f"{where}: no {key}")
+            if ("x-permission" in operation) == bool(operation.get("x-public")):
+                problems.append(f"{where}: needs either x-permission or x-public: true")
+            bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
+            for body in bodies:
+                for media in body.get("content", {}).values():
+                    if "$ref" not in media.get("schema", {}):
+                        problems.append(
+                            f"{where}: inline body schema; use a $ref to a named schema"
+                        )
+    return problems
+
+
+def write(document: dict[str, Any], out_dir: Path) -> None:
+    """openapi.yaml and openapi.json, byte-identical for identical input."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    (out_dir / "openapi.yaml").write_text(text, encoding="utf-8", newline="\n")
+    as_json = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    (out_dir / "openapi.json").write_text(as_json, encoding="utf-8", newline="\n")
+
+
+def check(document: dict[str, Any]) -> list[str]:
+    """Validation errors of the OpenAPI document plus convention problems."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+    try:
+        validate(document)
+    except OpenAPIValidationError as exc:
+        return [f"invalid OpenAPI: {exc}"]
+    return convention_problems(document)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--root", type=Path, default=SPEC_ROOT)
+    parser.add_argument("--out-dir", type=Path)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        document = bundle(args.root)
+    except (BundleError, KeyError, OSError, yaml.YAMLError) as exc:
+        print(f"cannot bundle {args.root}: {exc}", file=sys.stderr)
+        return 1
+    if args.out_dir:
+        write(document, args.out_dir)
+    if args.check:
+        problems = check(document)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            return 1
+        print(f"{args.root}: valid, {len(document['paths'])} paths")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
