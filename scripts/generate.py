@@ -1,0 +1,138 @@
+"""`make generate`: bundle openapi/ and regenerate everything under generated/ from it.
+
+1. scripts/bundle_spec.py writes generated/openapi.{yaml,json}.
+2. datamodel-code-generator writes generated/models.py (Pydantic v2).
+3. fastapi-code-generator, with openapi/templates and scripts/codegen_visitor.py, writes
+   generated/operations.py, generated/protocols.py and generated/routers/<tag>.py.
+4. ruff removes unused imports and formats the result.
+The output depends on the spec and the pinned tools only: running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC_DIR = ROOT / "openapi"
+TEMPLATES = SPEC_DIR / "templates"
+VISITOR = ROOT / "scripts" / "codegen_visitor.py"
+OUT = ROOT / "generated"
+BIN = Path(sys.executable).parent
+HEADER = "# Generated from openapi/ by `make generate` (datamodel-code-generator); do not edit."
+GENERATED_BY_FASTAPI_CODEGEN = ("operations.py", "protocols.py")
+REJECT_NULL = "app.api_runtime.reject_null"
+
+
+def run(*command: str | Path) -> None:
+    """Run a tool, stopping the generation when it fails."""
+    subprocess.run([str(part) for part in command], check=True, cwd=ROOT)  # noqa: S603
+
+
+def allows_null(schema: dict[str, Any]) -> bool:
+    """Whether a property schema admits JSON null."""
+    kind = schema.get("type")
+    if kind == "null" or (isinstance(kind, list) and "null" in kind):
+        return True
+    return any(allows_null(option) for option in schema.get("anyOf", schema.get("oneOf", [])))
+
+
+def null_validators(document: dict[str, Any]) -> dict[str, Any]:
+    """--validators config: optional properties that may be omitted but are not nullable.
+
+    datamodel-code-generator types such a property `X | None = None`, which would accept an
+    explicit null the spec forbids; a before-validator rejects it.
+    """
+    validators: dict[str, Any] = {}
+    for name, schema in sorted(document["components"]["schemas"].items()):
+        required = set(schema.get("required", []))
+        fields = sorted(
+            field
+            for field, prop in schema.get("properties", {}).items()
+            if field not in required and not allows_null(prop)
+        )
+        if fields:
+            validators[name] = {
+                "validators": [{"fields": fields, "function": REJECT_NULL, "mode": "before"}]
+            }
+    return validators
+
+
+def generate_models(spec: Path, workdir: Path) -> None:
+    """generated/models.py from the bundled spec."""
+    validators = workdir / "validators.json"
+    document = json.loads(spec.read_text(encoding="utf-8"))
+    validators.write_text(json.dumps(null_validators(document), indent=2), encoding="utf-8")
+    run(
+        BIN / "datamodel-codegen",
+        "--input", spec,
+        "--input-file-type", "openapi",
+        "--output", OUT / "models.py",
+        "--output-model-type", "pydantic_v2.BaseModel",
+        "--target-python-version", "3.11",
+        "--use-annotated",
+        "--field-constraints",
+        "--use-double-quotes",
+        "--use-union-operator",
+        "--use-standard-collections",
+        "--use-schema-description",
+        "--strict-nullable",
+        "--set-default-enum-member",
+        "--strict-types", "str", "int", "float", "bool",
+        "--validators", validators,
+        "--disable-timestamp",
+        "--custom-file-header", HEADER,
+        "--formatters", "ruff-format",
+    )  # fmt: skip
+
+
+def generate_routers(spec: Path, workdir: Path) -> None:
+    """generated/operations.py, protocols.py and routers/ from the templates."""
+    target = workdir / "fastapi"
+    run(
+        BIN / "fastapi-codegen",
+        "--input", spec,
+        "--output", target,
+        "--template-dir", TEMPLATES,
+        "--custom-visitor", VISITOR,
+        "--generate-routers",
+        "--disable-timestamp",
+    )  # fmt: skip
+    for name in GENERATED_BY_FASTAPI_CODEGEN:
+        shutil.copyfile(target / name, OUT / name)
+    routers = OUT / "routers"
+    shutil.rmtree(routers, ignore_errors=True)
+    routers.mkdir()
+    for router in sorted((target / "routers").glob("*.py")):
+        shutil.copyfile(router, routers / router.name)
+    tags = sorted(router.stem for router in routers.glob("*.py"))
+    (routers / "__init__.py").write_text(
+        f'"""Generated routers, one module per tag; do not edit."""\n\nTAGS = {tuple(tags)!r}\n',
+        encoding="utf-8",
+    )
+
+
+def main() -> int:
+    """Regenerate generated/ from openapi/."""
+    OUT.mkdir(exist_ok=True)
+    run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--out-dir", OUT)
+    (OUT / "__init__.py").write_text(
+        '"""Code generated from openapi/ by `make generate`; never edit by hand."""\n',
+        encoding="utf-8",
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        generate_models(OUT / "openapi.json", workdir)
+        generate_routers(OUT / "openapi.json", workdir)
+    run(BIN / "ruff", "check", "--quiet", "--fix", "--select", "F401,I", OUT)
+    run(BIN / "ruff", "format", "--quiet", OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
