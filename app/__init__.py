@@ -1,0 +1,1 @@
+"""The service core: settings, database, security, authorization, errors and the app factory."""

@@ -1,0 +1,45 @@
+"""Start-up tasks: the first superadmin from FIRST_SUPERUSER_EMAIL / FIRST_SUPERUSER_PASSWORD."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from app.db import Database
+from app.models import User
+from app.passwords import hash_password
+from app.repositories.users import UserRepository, normalize_email
+from app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+async def ensure_first_superuser(database: Database, settings: Settings) -> None:
+    """Create the configured superadmin unless a user with that email exists.
+
+    Idempotent, and safe when several workers start at once: the unique email constraint lets
+    exactly one insert win, the others roll back. An existing user is left untouched.
+    """
+    if settings.FIRST_SUPERUSER_EMAIL is None or settings.FIRST_SUPERUSER_PASSWORD is None:
+        return
+    email = normalize_email(settings.FIRST_SUPERUSER_EMAIL)
+    async with database.session() as session:
+        if await UserRepository(session).get_by_email(email) is not None:
+            return
+        password_hash = await hash_password(settings.FIRST_SUPERUSER_PASSWORD.get_secret_value())
+        session.add(
+            User(
+                email=email,
+                full_name="Administrator",
+                password_hash=password_hash,
+                is_active=True,
+                is_superadmin=True,
+            )
+        )
+        try:
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            return
+    logger.info("created the first superadmin %s", email)

@@ -1,0 +1,50 @@
+"""Success responses: resources wrapped in the {data, meta, links} envelope of the spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+
+from app.pagination import Page
+
+
+def _json(envelope: BaseModel, status_code: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        envelope.model_dump_json(by_alias=True),
+        status_code=status_code,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+def respond_single(
+    request: Request,
+    envelope: type[BaseModel],
+    data: BaseModel,
+    *,
+    status_code: int,
+    location_field: str | None,
+) -> Response:
+    """`{data, links: {self}}`; a created resource's self link is also its Location."""
+    self_link = request.url.path
+    headers: dict[str, str] = {}
+    if location_field is not None:
+        self_link = f"{self_link}/{getattr(data, location_field)}"
+        headers["Location"] = self_link
+    body = envelope.model_validate({"data": data, "links": {"self": self_link}})
+    return _json(body, status_code, headers)
+
+
+def respond_page(request: Request, envelope: type[BaseModel], page: Page[Any]) -> Response:
+    """`{data: [...], meta: {page, per_page, total, total_pages}, links: {...}}`."""
+    body = envelope.model_validate(
+        {"data": list(page.items), "meta": page.meta(), "links": page.links(request.url)}
+    )
+    return _json(body, 200)
+
+
+def respond_empty() -> Response:
+    """204 No Content."""
+    return Response(status_code=204)

@@ -1,0 +1,94 @@
+"""ASGI middleware: request ids, API version negotiation, and the last line of error defence."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.problems import PROBLEM_JSON, problem_body
+from app.serialization import dump_json
+
+API_VERSION = "1"
+SUPPORTED_VERSIONS = (API_VERSION,)
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+logger = logging.getLogger(__name__)
+
+
+def choose_request_id(sent: str | None) -> str:
+    """Echo a well-formed client X-Request-ID, otherwise make a new one."""
+    if sent is not None and REQUEST_ID_PATTERN.fullmatch(sent):
+        return sent
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Tags every response with X-Request-ID and X-API-Version, refuses unknown API versions,
+    and turns any unhandled exception into a 500 problem without a stack trace."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = choose_request_id(headers.get("x-request-id"))
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                response_headers = MutableHeaders(scope=message)
+                response_headers["X-Request-ID"] = request_id
+                response_headers["X-API-Version"] = API_VERSION
+            await send(message)
+
+        requested = headers.get("x-api-version")
+        if requested is not None and requested.strip() not in SUPPORTED_VERSIONS:
+            await self._problem(
+                scope,
+                send_with_headers,
+                status=400,
+                code="unsupported_api_version",
+                detail=f"API version {requested!r} is not supported; supported versions: "
+                + ", ".join(SUPPORTED_VERSIONS)
+                + ".",
+            )
+            return
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            logger.exception("unhandled error (request %s)", request_id)
+            if not started:
+                await self._problem(
+                    scope,
+                    send_with_headers,
+                    status=500,
+                    code="internal_error",
+                    detail="An unexpected error occurred; quote the request id when reporting it.",
+                )
+
+    @staticmethod
+    async def _problem(scope: Scope, send: Send, *, status: int, code: str, detail: str) -> None:
+        request_id = scope["state"]["request_id"]
+        body = dump_json(
+            problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", PROBLEM_JSON.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

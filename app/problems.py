@@ -1,0 +1,192 @@
+"""RFC 9457 problem details: one renderer, and the exception handlers that use it."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+
+from app.errors import DomainError, FieldError
+from app.operation_spec import OperationSpec
+from app.request_state import request_id_of
+from app.serialization import dump_json
+
+PROBLEM_JSON = "application/problem+json"
+logger = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def problem_body(
+    request_id: str,
+    instance: str,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The problem document for a response."""
+    body: dict[str, Any] = {
+        "type": f"urn:problem-type:{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+        "code": code,
+        "request_id": request_id,
+    }
+    if errors is not None:
+        body["errors"] = [
+            {"field": error.field, "message": error.message, "type": error.type} for error in errors
+        ]
+    body.update(extra or {})
+    return body
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    """An application/problem+json response for the current request."""
+    body = problem_body(
+        request_id_of(request),
+        request.url.path,
+        status=status,
+        code=code,
+        detail=detail,
+        title=title,
+        errors=errors,
+        extra=extra,
+    )
+    return Response(dump_json(body), status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
+def field_errors(exc: RequestValidationError) -> list[FieldError]:
+    """Pydantic/FastAPI validation errors as FieldErrors with dotted locations."""
+    return [
+        FieldError(
+            field=".".join(str(part) for part in error.get("loc", ())),
+            message=str(error.get("msg", "invalid value")),
+            type=str(error.get("type", "value_error")),
+        )
+        for error in exc.errors()
+    ]
+
+
+async def on_domain_error(request: Request, exc: Exception) -> Response:
+    """DomainError -> its own status and code."""
+    assert isinstance(exc, DomainError)  # noqa: S101 - registered for DomainError only
+    return problem_response(
+        request,
+        status=exc.status,
+        code=exc.problem_code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    """Request validation -> 422 listing every bad field."""
+    assert isinstance(exc, RequestValidationError)  # noqa: S101
+    errors = field_errors(exc)
+    return problem_response(
+        request,
+        status=422,
+        code="validation_failed",
+        detail=f"The request has {len(errors)} invalid field(s).",
+        errors=errors,
+    )
+
+
+class AllowedMethods:
+    """Which methods the spec serves on a concrete path, for the Allow header of a 405."""
+
+    def __init__(self, operations: Iterable[OperationSpec]) -> None:
+        self.patterns: list[tuple[re.Pattern[str], str]] = [
+            (compile_path(operation.path)[0], operation.method) for operation in operations
+        ]
+
+    def __call__(self, path: str) -> str:
+        methods = {method for pattern, method in self.patterns if pattern.match(path)}
+        return ", ".join(sorted(methods))
+
+
+def http_error_handler(allowed_methods: AllowedMethods) -> Any:
+    """Routing errors (unknown route 404, wrong method 405, ...) as problems."""
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        status = exc.status_code
+        headers = dict(exc.headers or {})
+        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).description
+        if status == 404 and detail == "Not Found":
+            detail = f"No route matches {request.url.path}."
+        elif status == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}."
+            headers["Allow"] = allowed_methods(request.url.path) or headers.get("Allow", "")
+        return problem_response(
+            request,
+            status=status,
+            code=HTTP_CODES.get(status, "http_error"),
+            detail=detail,
+            headers=headers,
+        )
+
+    return on_http_error
+
+
+async def on_integrity_error(request: Request, exc: Exception) -> Response:
+    """A constraint violation that slipped past the handlers' checks (e.g. a race) -> 409."""
+    logger.info("integrity error on %s: %s", request.url.path, exc)
+    return problem_response(
+        request,
+        status=409,
+        code="conflict",
+        detail="The request conflicts with the current state of the resource.",
+    )
+
+
+def install_problem_handlers(app: FastAPI, operations: Iterable[OperationSpec]) -> None:
+    """Render every client-visible error as application/problem+json."""
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(
+        StarletteHTTPException, http_error_handler(AllowedMethods(operations))
+    )
+    app.add_exception_handler(IntegrityError, on_integrity_error)

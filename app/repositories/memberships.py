@@ -1,0 +1,118 @@
+"""Memberships: who belongs to which organization, with which role. Always scoped by org_id."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Membership, User
+from app.pagination import Page
+from app.rbac import Role
+from app.repositories.paging import order_by, paginate_rows
+
+MEMBER_SORTS = {"email": User.email, "joined_at": Membership.joined_at, "role": Membership.role}
+
+
+class MembershipRepository:
+    """Reads and writes the memberships of one organization at a time; flushes, never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def role_of(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
+        """The user's role in the organization, None when not a member."""
+        role = await self.session.scalar(
+            select(Membership.role).where(
+                Membership.organization_id == org_id, Membership.user_id == user_id
+            )
+        )
+        return Role(role) if role is not None else None
+
+    async def get(self, org_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Membership, User] | None:
+        """A membership of this organization with its user."""
+        row = (
+            await self.session.execute(
+                select(Membership, User)
+                .join(User, User.id == Membership.user_id)
+                .where(Membership.organization_id == org_id, Membership.user_id == user_id)
+            )
+        ).first()
+        return (row[0], row[1]) if row is not None else None
+
+    async def search(
+        self,
+        org_id: uuid.UUID,
+        *,
+        q: str | None,
+        role: Role | None,
+        sort: str,
+        page: int,
+        per_page: int,
+    ) -> Page[tuple[Membership, User]]:
+        """Members of the organization, one page."""
+        query = (
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.organization_id == org_id)
+        )
+        if q is not None:
+            query = query.where(
+                User.email.icontains(q, autoescape=True)
+                | User.full_name.icontains(q, autoescape=True)
+            )
+        if role is not None:
+            query = query.where(Membership.role == role.value)
+        query = query.order_by(*order_by(sort, MEMBER_SORTS, Membership.user_id))
+        return await paginate_rows(self.session, query, page=page, per_page=per_page)
+
+    async def add(self, membership: Membership) -> Membership:
+        """Insert a membership."""
+        self.session.add(membership)
+        await self.session.flush()
+        await self.session.refresh(membership)
+        return membership
+
+    async def save(self, membership: Membership) -> Membership:
+        """Flush a changed membership."""
+        await self.session.flush()
+        return membership
+
+    async def delete(self, membership: Membership) -> None:
+        """Remove a membership."""
+        await self.session.delete(membership)
+        await self.session.flush()
+
+    async def count_owners(self, org_id: uuid.UUID) -> int:
+        """How many owners the organization has, locking them so concurrent changes serialize."""
+        owners = await self.session.scalars(
+            select(Membership.user_id)
+            .where(Membership.organization_id == org_id, Membership.role == Role.OWNER.value)
+            .with_for_update()
+        )
+        return len(list(owners))
+
+    async def solely_owned_by(self, user_id: uuid.UUID) -> list[uuid.UUID]:
+        """Organizations in which this user is the only owner."""
+        single_owner = (
+            select(Membership.organization_id)
+            .where(Membership.role == Role.OWNER.value)
+            .group_by(Membership.organization_id)
+            .having(func.count() == 1)
+        )
+        rows = await self.session.scalars(
+            select(Membership.organization_id).where(
+                Membership.user_id == user_id,
+                Membership.role == Role.OWNER.value,
+                Membership.organization_id.in_(single_owner),
+            )
+        )
+        return list(rows)
+
+    async def count(self, org_id: uuid.UUID) -> int:
+        """How many members the organization has."""
+        total = await self.session.scalar(
+            select(func.count()).select_from(Membership).where(Membership.organization_id == org_id)
+        )
+        return total or 0

@@ -1,0 +1,88 @@
+"""Organizations: all SQL about the organizations table, scoped to what the caller may see."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.context import Principal
+from app.models import Membership, Organization
+from app.pagination import Page
+from app.repositories.paging import order_by, paginate
+
+ORGANIZATION_SORTS = {
+    "name": Organization.name,
+    "slug": Organization.slug,
+    "created_at": Organization.created_at,
+}
+
+
+def visible_organizations(principal: Principal) -> Select[Organization]:
+    """The tenant scope: organizations the principal belongs to (all of them for superadmins)."""
+    query = select(Organization)
+    if principal.is_superadmin:
+        return query
+    return query.join(Membership, Membership.organization_id == Organization.id).where(
+        Membership.user_id == principal.user_id
+    )
+
+
+class OrganizationRepository:
+    """Reads and writes organizations; flushes, never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, org_id: uuid.UUID) -> Organization | None:
+        """The organization with this id (callers are already authorized for it)."""
+        return await self.session.get(Organization, org_id)
+
+    async def list_visible(
+        self, principal: Principal, *, q: str | None, sort: str, page: int, per_page: int
+    ) -> Page[Organization]:
+        """Organizations the principal may see, one page."""
+        query = visible_organizations(principal)
+        if q is not None:
+            query = query.where(
+                Organization.name.icontains(q, autoescape=True)
+                | Organization.slug.icontains(q, autoescape=True)
+            )
+        query = query.order_by(*order_by(sort, ORGANIZATION_SORTS, Organization.id))
+        return await paginate(self.session, query, page=page, per_page=per_page)
+
+    async def slug_taken(self, slug: str, *, excluding: uuid.UUID | None = None) -> bool:
+        """Whether another organization already uses this slug."""
+        query = select(Organization.id).where(Organization.slug == slug)
+        if excluding is not None:
+            query = query.where(Organization.id != excluding)
+        return await self.session.scalar(query.limit(1)) is not None
+
+    async def slugs_like(self, base: str) -> set[str]:
+        """Slugs equal to base or of the form base-N, to pick a free one."""
+        rows = await self.session.scalars(
+            select(Organization.slug).where(
+                (Organization.slug == base)
+                | Organization.slug.startswith(f"{base}-", autoescape=True)
+            )
+        )
+        return set(rows)
+
+    async def add(self, organization: Organization) -> Organization:
+        """Insert an organization."""
+        self.session.add(organization)
+        await self.session.flush()
+        await self.session.refresh(organization)
+        return organization
+
+    async def save(self, organization: Organization) -> Organization:
+        """Flush changes to an organization."""
+        await self.session.flush()
+        await self.session.refresh(organization)
+        return organization
+
+    async def delete(self, organization: Organization) -> None:
+        """Delete an organization with its memberships and sites (ON DELETE CASCADE)."""
+        await self.session.delete(organization)
+        await self.session.flush()

@@ -1,0 +1,120 @@
+"""JSON Web Tokens (python-jose): typed access and refresh tokens with every claim checked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jose import JWTError, jwt
+
+from app.db import utcnow
+from app.settings import Settings
+
+TokenType = Literal["access", "refresh"]
+REQUIRED_CLAIMS = ("sub", "type", "iat", "nbf", "exp", "iss", "aud", "jti")
+
+
+class InvalidTokenError(Exception):
+    """The token is malformed, forged, expired, of the wrong type or otherwise unacceptable."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """An encoded token with what the issuer needs to remember about it."""
+
+    token: str
+    jti: uuid.UUID
+    expires_at: dt.datetime
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    """The verified claims of a token."""
+
+    sub: uuid.UUID
+    jti: uuid.UUID
+    type: TokenType
+    expires_at: dt.datetime
+    family_id: uuid.UUID | None
+
+
+class TokenService:
+    """Issues and verifies tokens with the configured key, algorithm, issuer and audience."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.key = settings.secret_key
+        self.algorithm = settings.JWT_ALGORITHM
+        self.issuer = settings.JWT_ISSUER
+        self.audience = settings.JWT_AUDIENCE
+        self.lifetimes: dict[TokenType, dt.timedelta] = {
+            "access": dt.timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
+            "refresh": dt.timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        }
+
+    def _issue(
+        self, user_id: uuid.UUID, token_type: TokenType, extra: dict[str, Any]
+    ) -> IssuedToken:
+        now = utcnow()
+        lifetime = self.lifetimes[token_type]
+        jti = uuid.uuid4()
+        claims = {
+            "sub": str(user_id),
+            "type": token_type,
+            "iat": int(now.timestamp()),
+            "nbf": int(now.timestamp()),
+            "exp": int((now + lifetime).timestamp()),
+            "iss": self.issuer,
+            "aud": self.audience,
+            "jti": str(jti),
+            **extra,
+        }
+        token = jwt.encode(claims, self.key, algorithm=self.algorithm)
+        return IssuedToken(token, jti, now + lifetime, int(lifetime.total_seconds()))
+
+    def issue_access(self, user_id: uuid.UUID) -> IssuedToken:
+        """A short-lived access token."""
+        return self._issue(user_id, "access", {})
+
+    def issue_refresh(self, user_id: uuid.UUID, family_id: uuid.UUID) -> IssuedToken:
+        """A refresh token belonging to a family (one login's chain of rotations)."""
+        return self._issue(user_id, "refresh", {"fam": str(family_id)})
+
+    def decode(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+        """The verified claims; InvalidTokenError for anything unacceptable."""
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") != self.algorithm:
+                raise InvalidTokenError("unexpected algorithm")
+            claims = jwt.decode(
+                token,
+                self.key,
+                algorithms=[self.algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={
+                    "require_" + claim: True
+                    for claim in ("iat", "nbf", "exp", "iss", "aud", "jti", "sub")
+                },
+            )
+            missing = [claim for claim in REQUIRED_CLAIMS if claim not in claims]
+            if missing:
+                raise InvalidTokenError(f"missing claims: {', '.join(missing)}")
+            if claims["type"] != expected_type:
+                raise InvalidTokenError(f"expected a {expected_type} token")
+            family = claims.get("fam")
+            if expected_type == "refresh" and family is None:
+                raise InvalidTokenError("refresh token without family")
+            return TokenClaims(
+                sub=uuid.UUID(claims["sub"]),
+                jti=uuid.UUID(claims["jti"]),
+                type=expected_type,
+                expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+                family_id=uuid.UUID(family) if family else None,
+            )
+        except InvalidTokenError:
+            raise
+        except (JWTError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise InvalidTokenError(str(exc) or type(exc).__name__) from exc
