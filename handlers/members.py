@@ -1,0 +1,130 @@
+"""Members of an organization: list, add, get, change role, remove.
+
+Who may call each operation is decided by x-permission (app.authorization). The rules here are
+about the target: admins cannot touch owners or create them, and an organization always keeps
+at least one owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from app import models as orm
+from app.api_runtime import Page, RequestContext
+from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
+from app.rbac import Role, may_manage
+from app.repositories.memberships import MembershipRepository
+from app.repositories.users import UserRepository
+from generated.models import Member, MemberCreate, MemberRole, MemberUpdate
+
+
+def to_member(membership: orm.Membership, user: orm.User) -> Member:
+    """The API representation of a membership and its user."""
+    return Member(
+        user_id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=MemberRole(membership.role),
+        joined_at=membership.joined_at,
+    )
+
+
+def _require_manageable(ctx: RequestContext, target: Role) -> None:
+    if not may_manage(ctx.role, target=target, is_superadmin=ctx.user.is_superadmin):
+        raise NotPermitted(
+            f"Your role cannot grant, change or remove the {target.value} role.",
+            code="role_not_manageable",
+        )
+
+
+async def _existing(
+    ctx: RequestContext, org_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[orm.Membership, orm.User]:
+    found = await MembershipRepository(ctx.session).get(org_id, user_id)
+    if found is None:
+        raise NotFound("No such member in this organization.", code="member_not_found")
+    return found
+
+
+async def _keep_an_owner(
+    ctx: RequestContext, org_id: uuid.UUID, membership: orm.Membership
+) -> None:
+    """409 when the change would leave the organization without an owner."""
+    if (
+        membership.role == Role.OWNER
+        and await MembershipRepository(ctx.session).count_owners(org_id) <= 1
+    ):
+        raise Conflict("An organization must keep at least one owner.", code="last_owner")
+
+
+class MemberHandlers:
+    """Implements generated.protocols.MembersHandlers."""
+
+    async def list_organization_members(
+        self,
+        ctx: RequestContext,
+        *,
+        org_id: uuid.UUID,
+        page: int,
+        per_page: int,
+        q: str | None,
+        role: MemberRole | None,
+        sort: Literal["email", "-email", "joined_at", "-joined_at", "role", "-role"],
+    ) -> Page[Member]:
+        rows = await MembershipRepository(ctx.session).search(
+            org_id,
+            q=q,
+            role=Role(role.value) if role else None,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+        return Page([to_member(*row) for row in rows.items], rows.total, page, per_page)
+
+    async def add_organization_member(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, body: MemberCreate
+    ) -> Member:
+        role = Role(body.role.value)
+        _require_manageable(ctx, role)
+        user = await UserRepository(ctx.session).get_by_email(body.email)
+        if user is None:
+            raise InvalidInput(
+                "No user has this email address.",
+                code="unknown_email",
+                errors=[FieldError("body.email", "no user with this email", "unknown_email")],
+            )
+        repository = MembershipRepository(ctx.session)
+        if await repository.role_of(org_id, user.id) is not None:
+            raise Conflict("This user is already a member.", code="already_member")
+        membership = await repository.add(
+            orm.Membership(organization_id=org_id, user_id=user.id, role=role)
+        )
+        return to_member(membership, user)
+
+    async def get_organization_member(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID
+    ) -> Member:
+        return to_member(*await _existing(ctx, org_id, user_id))
+
+    async def update_organization_member(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID, body: MemberUpdate
+    ) -> Member:
+        membership, user = await _existing(ctx, org_id, user_id)
+        new_role = Role(body.role.value)
+        _require_manageable(ctx, Role(membership.role))
+        _require_manageable(ctx, new_role)
+        if new_role != membership.role:
+            await _keep_an_owner(ctx, org_id, membership)
+            membership.role = new_role
+            await MembershipRepository(ctx.session).save(membership)
+        return to_member(membership, user)
+
+    async def remove_organization_member(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID
+    ) -> None:
+        membership, _ = await _existing(ctx, org_id, user_id)
+        if user_id != ctx.user.user_id:
+            _require_manageable(ctx, Role(membership.role))
+        await _keep_an_owner(ctx, org_id, membership)
+        await MembershipRepository(ctx.session).delete(membership)

@@ -1,0 +1,86 @@
+"""Organizations: listOrganizations, createOrganization, getOrganization, updateOrganization,
+deleteOrganization."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from app import models as orm
+from app.api_runtime import Page, RequestContext
+from app.errors import Conflict, NotFound
+from app.rbac import Role
+from app.repositories.memberships import MembershipRepository
+from app.repositories.organizations import OrganizationRepository
+from generated.models import Organization, OrganizationCreate, OrganizationUpdate
+from handlers.slugs import free_slug, slugify
+
+
+def to_organization(row: orm.Organization) -> Organization:
+    """The API representation of an organization row."""
+    return Organization.model_validate(row, from_attributes=True)
+
+
+async def _existing(ctx: RequestContext, org_id: uuid.UUID) -> orm.Organization:
+    organization = await OrganizationRepository(ctx.session).get(org_id)
+    if organization is None:
+        raise NotFound("No such organization.", code="organization_not_found")
+    return organization
+
+
+async def _require_free_slug(ctx: RequestContext, slug: str, org_id: uuid.UUID | None) -> None:
+    if await OrganizationRepository(ctx.session).slug_taken(slug, excluding=org_id):
+        raise Conflict(f"The slug {slug!r} is already taken.", code="slug_taken")
+
+
+class OrganizationHandlers:
+    """Implements generated.protocols.OrganizationsHandlers."""
+
+    async def list_organizations(
+        self,
+        ctx: RequestContext,
+        *,
+        page: int,
+        per_page: int,
+        q: str | None,
+        sort: Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
+    ) -> Page[Organization]:
+        rows = await OrganizationRepository(ctx.session).list_visible(
+            ctx.user, q=q, sort=sort, page=page, per_page=per_page
+        )
+        return Page([to_organization(row) for row in rows.items], rows.total, page, per_page)
+
+    async def create_organization(
+        self, ctx: RequestContext, *, body: OrganizationCreate
+    ) -> Organization:
+        repository = OrganizationRepository(ctx.session)
+        if body.slug is not None:
+            await _require_free_slug(ctx, body.slug, None)
+            slug = body.slug
+        else:
+            base = slugify(body.name)
+            slug = free_slug(base, await repository.slugs_like(base))
+        organization = await repository.add(orm.Organization(name=body.name, slug=slug))
+        await MembershipRepository(ctx.session).add(
+            orm.Membership(
+                organization_id=organization.id, user_id=ctx.user.user_id, role=Role.OWNER
+            )
+        )
+        return to_organization(organization)
+
+    async def get_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> Organization:
+        return to_organization(await _existing(ctx, org_id))
+
+    async def update_organization(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, body: OrganizationUpdate
+    ) -> Organization:
+        organization = await _existing(ctx, org_id)
+        changes = body.model_dump(exclude_unset=True)
+        if "slug" in changes and changes["slug"] != organization.slug:
+            await _require_free_slug(ctx, changes["slug"], org_id)
+        for field, value in changes.items():
+            setattr(organization, field, value)
+        return to_organization(await OrganizationRepository(ctx.session).save(organization))
+
+    async def delete_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> None:
+        await OrganizationRepository(ctx.session).delete(await _existing(ctx, org_id))

@@ -1,0 +1,81 @@
+"""Sites of an organization: listSites, createSite, getSite, updateSite, deleteSite."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from app import models as orm
+from app.api_runtime import Page, RequestContext
+from app.errors import NotFound
+from app.repositories.sites import SiteRepository
+from generated.models import Site, SiteCreate, SiteStatus, SiteUpdate
+from handlers.timezones import require_timezone
+
+
+def to_site(row: orm.Site) -> Site:
+    """The API representation of a site row."""
+    return Site.model_validate(row, from_attributes=True)
+
+
+async def _existing(ctx: RequestContext, org_id: uuid.UUID, site_id: uuid.UUID) -> orm.Site:
+    site = await SiteRepository(ctx.session).get(org_id, site_id)
+    if site is None:
+        raise NotFound("No such site in this organization.", code="site_not_found")
+    return site
+
+
+class SiteHandlers:
+    """Implements generated.protocols.SitesHandlers."""
+
+    async def list_sites(
+        self,
+        ctx: RequestContext,
+        *,
+        org_id: uuid.UUID,
+        page: int,
+        per_page: int,
+        q: str | None,
+        status: SiteStatus | None,
+        sort: Literal["name", "-name", "status", "-status", "created_at", "-created_at"],
+    ) -> Page[Site]:
+        rows = await SiteRepository(ctx.session).search(
+            org_id,
+            q=q,
+            status=status.value if status else None,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+        return Page([to_site(row) for row in rows.items], rows.total, rows.page, rows.per_page)
+
+    async def create_site(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, body: SiteCreate
+    ) -> Site:
+        site = orm.Site(
+            organization_id=org_id,
+            name=body.name,
+            address=body.address,
+            timezone=require_timezone(body.timezone),
+            status=body.status.value,
+        )
+        return to_site(await SiteRepository(ctx.session).add(site))
+
+    async def get_site(self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID) -> Site:
+        return to_site(await _existing(ctx, org_id, site_id))
+
+    async def update_site(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID, body: SiteUpdate
+    ) -> Site:
+        site = await _existing(ctx, org_id, site_id)
+        changes = body.model_dump(exclude_unset=True, mode="json")
+        if "timezone" in changes:
+            require_timezone(changes["timezone"])
+        for field, value in changes.items():
+            setattr(site, field, value)
+        return to_site(await SiteRepository(ctx.session).save(site))
+
+    async def delete_site(
+        self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID
+    ) -> None:
+        await SiteRepository(ctx.session).delete(await _existing(ctx, org_id, site_id))

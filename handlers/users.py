@@ -1,0 +1,130 @@
+"""Users: the caller's own profile (getCurrentUser, updateCurrentUser) and user administration
+(listUsers, createUser, getUser, updateUser, deleteUser)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from app import models as orm
+from app.api_runtime import Page, RequestContext
+from app.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.passwords import hash_password, verify_password
+from app.repositories.memberships import MembershipRepository
+from app.repositories.refresh_tokens import RefreshTokenRepository
+from app.repositories.users import UserRepository, normalize_email
+from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
+
+
+def to_user(row: orm.User) -> User:
+    """The API representation of a user row (never the password hash)."""
+    return User.model_validate(row, from_attributes=True)
+
+
+async def _existing(ctx: RequestContext, user_id: uuid.UUID) -> orm.User:
+    user = await UserRepository(ctx.session).get(user_id)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user
+
+
+async def _require_free_email(ctx: RequestContext, email: str) -> None:
+    if await UserRepository(ctx.session).get_by_email(email) is not None:
+        raise Conflict("A user with this email already exists.", code="email_taken")
+
+
+async def _keep_a_superadmin(ctx: RequestContext, user: orm.User) -> None:
+    """409 when the change would leave no active superadmin."""
+    if (
+        user.is_superadmin
+        and user.is_active
+        and await UserRepository(ctx.session).count_active_superadmins() <= 1
+    ):
+        raise Conflict("The last active superadmin cannot be removed.", code="last_superadmin")
+
+
+async def _set_password(ctx: RequestContext, user: orm.User, password: str) -> None:
+    """Store a new password and end every session of the user."""
+    user.password_hash = await hash_password(password)
+    await RefreshTokenRepository(ctx.session).revoke_user(user.id)
+
+
+class UserHandlers:
+    """Implements generated.protocols.UsersHandlers."""
+
+    async def get_current_user(self, ctx: RequestContext) -> User:
+        return to_user(await _existing(ctx, ctx.user.user_id))
+
+    async def update_current_user(self, ctx: RequestContext, *, body: CurrentUserUpdate) -> User:
+        user = await _existing(ctx, ctx.user.user_id)
+        if body.full_name is not None:
+            user.full_name = body.full_name
+        if body.password is not None:
+            if body.current_password is None or not await verify_password(
+                body.current_password, user.password_hash
+            ):
+                raise InvalidInput(
+                    "Changing the password requires the correct current password.",
+                    code="invalid_current_password",
+                    errors=[FieldError("body.current_password", "incorrect", "invalid_password")],
+                )
+            await _set_password(ctx, user, body.password)
+        return to_user(await UserRepository(ctx.session).save(user))
+
+    async def list_users(
+        self,
+        ctx: RequestContext,
+        *,
+        page: int,
+        per_page: int,
+        q: str | None,
+        is_active: bool | None,
+        sort: Literal["email", "-email", "full_name", "-full_name", "created_at", "-created_at"],
+    ) -> Page[User]:
+        rows = await UserRepository(ctx.session).search(
+            q=q, is_active=is_active, sort=sort, page=page, per_page=per_page
+        )
+        return Page([to_user(row) for row in rows.items], rows.total, page, per_page)
+
+    async def create_user(self, ctx: RequestContext, *, body: UserCreate) -> User:
+        await _require_free_email(ctx, body.email)
+        user = orm.User(
+            email=normalize_email(body.email),
+            full_name=body.full_name,
+            password_hash=await hash_password(body.password),
+            is_active=body.is_active,
+            is_superadmin=body.is_superadmin,
+        )
+        return to_user(await UserRepository(ctx.session).add(user))
+
+    async def get_user(self, ctx: RequestContext, *, user_id: uuid.UUID) -> User:
+        return to_user(await _existing(ctx, user_id))
+
+    async def update_user(
+        self, ctx: RequestContext, *, user_id: uuid.UUID, body: UserUpdate
+    ) -> User:
+        user = await _existing(ctx, user_id)
+        if body.email is not None and normalize_email(body.email) != user.email:
+            await _require_free_email(ctx, body.email)
+            user.email = normalize_email(body.email)
+        if body.is_superadmin is False or body.is_active is False:
+            await _keep_a_superadmin(ctx, user)
+        if body.full_name is not None:
+            user.full_name = body.full_name
+        if body.is_active is not None:
+            user.is_active = body.is_active
+        if body.is_superadmin is not None:
+            user.is_superadmin = body.is_superadmin
+        if body.password is not None:
+            await _set_password(ctx, user, body.password)
+        return to_user(await UserRepository(ctx.session).save(user))
+
+    async def delete_user(self, ctx: RequestContext, *, user_id: uuid.UUID) -> None:
+        user = await _existing(ctx, user_id)
+        await _keep_a_superadmin(ctx, user)
+        if await MembershipRepository(ctx.session).solely_owned_by(user.id):
+            raise Conflict(
+                "The user is the only owner of an organization; transfer ownership first.",
+                code="last_owner",
+            )
+        await UserRepository(ctx.session).delete(user)
