@@ -1,0 +1,100 @@
+"""Shared fixtures: a migrated test database (SQLite by default, TEST_DATABASE_URL to choose),
+the app on it, an HTTP client, and clean tables for every test."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Base, Database
+from app.main import create_app
+from app.settings import Settings
+from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _test_database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
+
+
+def migrate(url: str) -> None:
+    """Bring the database to the latest migration from scratch (downgrade first if needed)."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    """Settings of the app under test, on a freshly migrated database."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url = _test_database_url(Path(tmp))
+        migrate(url)
+        yield Settings(
+            APP_ENV="test",
+            DATABASE_URL=url,
+            FIRST_SUPERUSER_EMAIL=SUPERADMIN_EMAIL,
+            FIRST_SUPERUSER_PASSWORD=SUPERADMIN_PASSWORD,
+        )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The application, started (lifespan run) once for the session."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def database(app: FastAPI) -> Database:
+    """The app's own Database."""
+    db: Database = app.state.database
+    return db
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Empty every table after each test that used the database, keeping the first superadmin."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    database: Database = request.getfixturevalue("database")
+    yield
+    async with database.session() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name == "users":
+                await session.execute(
+                    text("DELETE FROM users WHERE email != :email"), {"email": SUPERADMIN_EMAIL}
+                )
+            else:
+                await session.execute(table.delete())
+        await session.commit()
+
+
+@pytest.fixture
+async def db(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking data directly (commit what you arrange)."""
+    async with database.session() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

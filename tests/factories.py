@@ -1,0 +1,93 @@
+"""Plain async factories for arranging test data directly in the database."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import models as orm
+from app.passwords import hash_password
+from app.rbac import Role
+
+SUPERADMIN_EMAIL = "root@example.com"
+SUPERADMIN_PASSWORD = "root-password-123"
+PASSWORD = "user-password-123"
+_counter = itertools.count(1)
+_password_hash: str | None = None
+
+
+async def password_hash() -> str:
+    """The hash of PASSWORD, computed once (argon2 is deliberately slow)."""
+    global _password_hash
+    if _password_hash is None:
+        _password_hash = await hash_password(PASSWORD)
+    return _password_hash
+
+
+async def make_user(db: AsyncSession, **overrides: Any) -> orm.User:
+    """A committed user whose password is PASSWORD."""
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "email": f"user{n}@example.com",
+        "full_name": f"User {n}",
+        "password_hash": await password_hash(),
+        "is_active": True,
+        "is_superadmin": False,
+    }
+    user = orm.User(**(values | overrides))
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def make_org(
+    db: AsyncSession, *, owner: orm.User | None = None, **overrides: Any
+) -> orm.Organization:
+    """A committed organization, with `owner` as its owner when given."""
+    n = next(_counter)
+    organization = orm.Organization(**({"name": f"Org {n}", "slug": f"org-{n}"} | overrides))
+    db.add(organization)
+    await db.flush()
+    if owner is not None:
+        db.add(
+            orm.Membership(organization_id=organization.id, user_id=owner.id, role=Role.OWNER.value)
+        )
+    await db.commit()
+    return organization
+
+
+async def add_member(
+    db: AsyncSession, org: orm.Organization, user: orm.User, role: Role
+) -> orm.Membership:
+    """A committed membership."""
+    membership = orm.Membership(organization_id=org.id, user_id=user.id, role=role.value)
+    db.add(membership)
+    await db.commit()
+    return membership
+
+
+async def make_site(db: AsyncSession, org: orm.Organization, **overrides: Any) -> orm.Site:
+    """A committed site of the organization."""
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "organization_id": org.id,
+        "name": f"Site {n}",
+        "address": f"{n} Main Street",
+        "timezone": "Europe/Berlin",
+        "status": "active",
+    }
+    site = orm.Site(**(values | overrides))
+    db.add(site)
+    await db.commit()
+    return site
+
+
+def auth_headers(app: FastAPI, user: orm.User | uuid.UUID) -> dict[str, str]:
+    """A bearer header with a fresh access token for the user."""
+    user_id = user if isinstance(user, uuid.UUID) else user.id
+    token = app.state.tokens.issue_access(user_id).token
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,133 @@
+"""Cross-cutting behaviour: problem details, request ids, API versions, health and docs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
+
+from app.main import create_app
+from app.settings import Settings
+
+GENERATED = Path(__file__).resolve().parents[2] / "generated"
+
+
+async def test_every_response_carries_version_and_request_id(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/live")
+    assert response.headers["x-api-version"] == "1"
+    assert len(response.headers["x-request-id"]) == 32
+    echoed = await client.get("/health/live", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    replaced = await client.get("/health/live", headers={"X-Request-ID": "bad id\twith tabs"})
+    assert replaced.headers["x-request-id"] != "bad id\twith tabs"
+
+
+async def test_unsupported_api_version(client: httpx.AsyncClient) -> None:
+    response = await client.get("/api/v1/users/me", headers={"X-API-Version": "2"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "unsupported_api_version"
+    assert "supported versions: 1" in body["detail"]
+    assert response.headers["x-api-version"] == "1"
+    assert (await client.get("/health/live", headers={"X-API-Version": "1"})).status_code == 200
+
+
+async def test_unknown_route_and_wrong_method_are_problems(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    body = missing.json()
+    assert set(body) >= {"type", "title", "status", "detail", "instance", "code", "request_id"}
+    assert body["instance"] == "/api/v1/nothing-here"
+    assert body["request_id"] == missing.headers["x-request-id"]
+    wrong = await client.put("/api/v1/organizations")
+    assert wrong.status_code == 405
+    assert "GET" in wrong.headers["allow"]
+    assert wrong.json()["code"] == "method_not_allowed"
+
+
+async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/v1/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    live = await client.get("/health/live")
+    assert live.json()["data"]["status"] == "pass"
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    assert {check["name"] for check in ready.json()["data"]["checks"]} == {"database", "migrations"}
+    deps = await client.get("/health/deps")
+    assert deps.status_code == 200
+    assert deps.json()["data"]["checks"][0]["latency_ms"] >= 0
+
+
+async def test_not_ready_when_database_is_unreachable(tmp_path: Path) -> None:
+    settings = Settings(APP_ENV="test", DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for path in ("/health/ready", "/health/deps"):
+            response = await client.get(path)
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["checks"][0]["status"] == "fail"
+        assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_not_ready_when_not_migrated(tmp_path: Path) -> None:
+    settings = Settings(APP_ENV="test", DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 503
+    checks = {check["name"]: check["status"] for check in response.json()["checks"]}
+    assert checks == {"database": "pass", "migrations": "fail"}
+
+
+async def test_spec_and_docs_are_served(client: httpx.AsyncClient) -> None:
+    spec = await client.get("/api/v1/openapi.json")
+    assert spec.json() == json.loads((GENERATED / "openapi.json").read_text())
+    yaml_spec = await client.get("/api/v1/openapi.yaml")
+    assert yaml_spec.content == (GENERATED / "openapi.yaml").read_bytes()
+    page = await client.get("/docs")
+    assert "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert "https://" not in page.text
+    asset = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200
+
+
+@pytest.fixture
+def failing_app(settings: Settings) -> FastAPI:
+    app = create_app(settings)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    @app.get("/conflict")
+    async def conflict() -> None:
+        raise IntegrityError("INSERT INTO secret", {}, Exception("duplicate key"))
+
+    return app
+
+
+async def test_unexpected_errors_hide_internals(failing_app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=failing_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        boom = await client.get("/boom", headers={"X-Request-ID": "trace-me"})
+        assert boom.status_code == 500
+        assert boom.headers["content-type"] == "application/problem+json"
+        assert boom.headers["x-request-id"] == "trace-me"
+        assert "secret" not in boom.text and "Traceback" not in boom.text
+        conflict = await client.get("/conflict")
+        assert conflict.status_code == 409
+        assert "INSERT" not in conflict.text
