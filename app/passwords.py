@@ -30,4 +30,3 @@ async def verify_or_dummy(password: str, password_hash: str | None) -> bool:
         await verify_password(password, _DUMMY_HASH)
         return False
     return await verify_password(password, password_hash)
-

@@ -27,7 +27,9 @@ def normalize_database_url(url: str) -> str:
 class Settings(BaseSettings):
     """Every setting the service reads; see .env.example for their meaning."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", case_sensitive=True
+    )
 
     APP_ENV: Literal["development", "test", "production"] = "development"
     DATABASE_URL: str = "sqlite+aiosqlite:///./data/app.db"

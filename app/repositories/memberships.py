@@ -109,10 +109,3 @@ class MembershipRepository:
             )
         )
         return list(rows)
-
-    async def count(self, org_id: uuid.UUID) -> int:
-        """How many members the organization has."""
-        total = await self.session.scalar(
-            select(func.count()).select_from(Membership).where(Membership.organization_id == org_id)
-        )
-        return total or 0

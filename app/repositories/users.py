@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import User
@@ -74,10 +74,3 @@ class UserRepository:
             .with_for_update()
         )
         return len(list(ids))
-
-    async def email_count(self, email: str) -> int:
-        """How many users hold this email (0 or 1)."""
-        count = await self.session.scalar(
-            select(func.count()).select_from(User).where(User.email == normalize_email(email))
-        )
-        return count or 0

@@ -1,0 +1,66 @@
+# Every target sets up what it needs: `make run` and `make test` work on a fresh clone with only
+# Python 3.11+ and make (SQLite and in-memory defaults; no PostgreSQL or Redis required).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+LOCK := requirements/dev.lock
+STAMP := $(VENV)/.installed-dev
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links
+
+.DEFAULT_GOAL := help
+.PHONY: help install lock run migrate migrations test lint format generate check-generated docs clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+$(STAMP): $(LOCK)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the locked dependencies
+
+lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
+	$(PIP_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
+	$(PIP_COMPILE) -o requirements/app.lock pyproject.toml
+
+migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
+	$(BIN)/alembic upgrade head
+
+migrations: $(STAMP) ## Autogenerate a migration from the models: make migrations m="add site code"
+	@test -n "$(m)" || { echo 'usage: make migrations m="what changed"'; exit 2; }
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+test: $(STAMP) ## Run the test suite with coverage (TEST_DATABASE_URL picks the database, default SQLite)
+	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90
+
+lint: $(STAMP) ## ruff, mypy and OpenAPI validation
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python scripts/bundle_spec.py --check
+
+format: $(STAMP) ## Format and auto-fix the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+generate: $(STAMP) ## Regenerate generated/ from openapi/
+	$(BIN)/python scripts/generate.py
+
+check-generated: generate ## Fail when generated/ differs from what the spec generates
+	@git diff --exit-code --stat -- generated/ || { echo 'generated/ is stale: run make generate and commit'; exit 1; }
+	@test -z "$$(git status --porcelain --untracked-files=all -- generated/)" || \
+		{ git status --porcelain --untracked-files=all -- generated/; echo 'generated/ has uncommitted files'; exit 1; }
+
+docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
+	$(BIN)/python scripts/build_docs.py site
+
+clean: ## Remove caches, coverage data and the built docs (not .venv or data/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov site

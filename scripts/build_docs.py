@@ -1,0 +1,37 @@
+"""`make docs`: a self-contained API reference (Swagger UI and the bundled spec) in one folder.
+
+    python scripts/build_docs.py site    # then open site/index.html, or serve the folder
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import swagger_ui_bundle
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.docs import SWAGGER_PAGE  # noqa: E402 - needs the repository on sys.path
+
+ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png")
+
+
+def build(target: Path) -> None:
+    """Copy the assets and the spec, and write index.html pointing at them."""
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "assets").mkdir(parents=True)
+    for name in ASSETS:
+        shutil.copyfile(Path(swagger_ui_bundle.swagger_ui_path) / name, target / "assets" / name)
+    for name in ("openapi.json", "openapi.yaml"):
+        shutil.copyfile(ROOT / "generated" / name, target / name)
+    page = SWAGGER_PAGE.format(assets="assets", spec="openapi.json")
+    (target / "index.html").write_text(page, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    destination = Path(sys.argv[1] if len(sys.argv) > 1 else "site")
+    build(destination)
+    print(f"API reference written to {destination}/index.html")
