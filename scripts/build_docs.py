@@ -16,7 +16,12 @@ sys.path.insert(0, str(ROOT))
 
 from app.docs import SWAGGER_PAGE  # noqa: E402 - needs the repository on sys.path
 
-ASSETS = ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js", "favicon-32x32.png")
+ASSETS = (
+    "swagger-ui.css",
+    "swagger-ui-bundle.js",
+    "swagger-ui-standalone-preset.js",
+    "favicon-32x32.png",
+)
 
 
 def build(target: Path) -> None:

@@ -1,0 +1,48 @@
+"""Settings: URL normalisation and refusing weak configuration outside development."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from app.settings import DEV_SECRET_KEY, Settings, normalize_database_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+        ("sqlite:///./data/app.db", "sqlite+aiosqlite:///./data/app.db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ],
+)
+def test_database_url_gets_the_async_driver(url: str, expected: str) -> None:
+    assert normalize_database_url(url) == expected
+    assert expected == Settings(APP_ENV="test", DATABASE_URL=url).DATABASE_URL
+
+
+def test_development_falls_back_to_the_dev_key() -> None:
+    assert Settings(APP_ENV="development").secret_key == DEV_SECRET_KEY
+
+
+@pytest.mark.parametrize("key", [None, "short", DEV_SECRET_KEY])
+def test_production_refuses_missing_or_weak_keys(key: str | None) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings(APP_ENV="production", SECRET_KEY=key)
+
+
+def test_production_accepts_a_strong_key() -> None:
+    settings = Settings(APP_ENV="production", SECRET_KEY="x" * 48)
+    assert settings.secret_key == "x" * 48
+
+
+def test_first_superuser_needs_both_values() -> None:
+    with pytest.raises(ValidationError, match="FIRST_SUPERUSER"):
+        Settings(APP_ENV="test", FIRST_SUPERUSER_EMAIL="root@example.com")
+
+
+def test_empty_environment_values_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "")
+    monkeypatch.setenv("APP_ENV", "development")
+    assert Settings().secret_key == DEV_SECRET_KEY
