@@ -1,6 +1,6 @@
 """`make docs`: a self-contained API reference (Swagger UI and the bundled spec) in one folder.
 
-    python scripts/build_docs.py site    # then open site/index.html, or serve the folder
+python scripts/build_docs.py site    # then open site/index.html, or serve the folder
 """
 
 from __future__ import annotations
