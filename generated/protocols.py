@@ -7,7 +7,7 @@ Generated from openapi/ by `make generate`; do not edit. Hand-written handlers i
 implement these; app.main refuses to start when a method is missing or its signature differs.
 """
 
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypedDict
 from uuid import UUID
 
 from app.api_runtime import Page, RequestContext
@@ -35,7 +35,7 @@ from generated.models import (
 )
 
 
-class AuthHandlers(Protocol):
+class AuthOperations(Protocol):
     """Operations tagged `auth`."""
 
     async def login(
@@ -66,7 +66,7 @@ class AuthHandlers(Protocol):
         ...
 
 
-class HealthHandlers(Protocol):
+class HealthOperations(Protocol):
     """Operations tagged `health`."""
 
     async def get_dependencies(
@@ -91,7 +91,7 @@ class HealthHandlers(Protocol):
         ...
 
 
-class MembersHandlers(Protocol):
+class MembersOperations(Protocol):
     """Operations tagged `members`."""
 
     async def add_organization_member(
@@ -150,7 +150,7 @@ class MembersHandlers(Protocol):
         ...
 
 
-class OrganizationsHandlers(Protocol):
+class OrganizationsOperations(Protocol):
     """Operations tagged `organizations`."""
 
     async def create_organization(
@@ -203,7 +203,7 @@ class OrganizationsHandlers(Protocol):
         ...
 
 
-class SitesHandlers(Protocol):
+class SitesOperations(Protocol):
     """Operations tagged `sites`."""
 
     async def create_site(
@@ -262,7 +262,7 @@ class SitesHandlers(Protocol):
         ...
 
 
-class UsersHandlers(Protocol):
+class UsersOperations(Protocol):
     """Operations tagged `users`."""
 
     async def create_user(
@@ -330,3 +330,14 @@ class UsersHandlers(Protocol):
     ) -> User:
         """updateUser: Update a user"""
         ...
+
+
+class HandlerSet(TypedDict):
+    """The implementation of every tag, as app.main binds them (so mypy checks each one)."""
+
+    auth: AuthOperations
+    health: HealthOperations
+    members: MembersOperations
+    organizations: OrganizationsOperations
+    sites: SitesOperations
+    users: UsersOperations

@@ -16,7 +16,7 @@ INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
 
 
 class AuthHandlers:
-    """Implements generated.protocols.AuthHandlers."""
+    """Implements generated.protocols.AuthOperations."""
 
     def __init__(self, tokens: TokenService) -> None:
         self.tokens = tokens

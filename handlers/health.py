@@ -39,7 +39,7 @@ def report(checks: list[HealthCheck]) -> HealthReport:
 
 
 class HealthHandlers:
-    """Implements generated.protocols.HealthHandlers."""
+    """Implements generated.protocols.HealthOperations."""
 
     def __init__(self, database: Database, expected_revision: str | None) -> None:
         self.database = database

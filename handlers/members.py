@@ -59,7 +59,7 @@ async def _keep_an_owner(
 
 
 class MemberHandlers:
-    """Implements generated.protocols.MembersHandlers."""
+    """Implements generated.protocols.MembersOperations."""
 
     async def list_organization_members(
         self,

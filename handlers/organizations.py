@@ -34,7 +34,7 @@ async def _require_free_slug(ctx: RequestContext, slug: str, org_id: uuid.UUID |
 
 
 class OrganizationHandlers:
-    """Implements generated.protocols.OrganizationsHandlers."""
+    """Implements generated.protocols.OrganizationsOperations."""
 
     async def list_organizations(
         self,

@@ -26,7 +26,7 @@ async def _existing(ctx: RequestContext, org_id: uuid.UUID, site_id: uuid.UUID) 
 
 
 class SiteHandlers:
-    """Implements generated.protocols.SitesHandlers."""
+    """Implements generated.protocols.SitesOperations."""
 
     async def list_sites(
         self,

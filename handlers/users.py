@@ -50,7 +50,7 @@ async def _set_password(ctx: RequestContext, user: orm.User, password: str) -> N
 
 
 class UserHandlers:
-    """Implements generated.protocols.UsersHandlers."""
+    """Implements generated.protocols.UsersOperations."""
 
     async def get_current_user(self, ctx: RequestContext) -> User:
         return to_user(await _existing(ctx, ctx.user.user_id))

@@ -214,7 +214,7 @@ def get_spec_operations(parser: OpenAPIParser, model_path: Path) -> dict[str, ob
             {
                 "name": tag,
                 "module": snake_case(pascal_case(tag)),
-                "protocol": f"{pascal_case(tag)}Handlers",
+                "protocol": f"{pascal_case(tag)}Operations",
                 "operations": [item for item in operations if item["tag"] == tag],
             }
             for tag in tags

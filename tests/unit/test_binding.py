@@ -10,7 +10,7 @@ from app.binding import HandlerContractError, bind_routers, check_implementation
 from app.context import RequestContext
 from generated.models import Site, SiteCreate
 from generated.operations import OPERATIONS
-from generated.protocols import SitesHandlers
+from generated.protocols import SitesOperations
 from handlers.sites import SiteHandlers
 
 
@@ -40,7 +40,7 @@ def test_function_names() -> None:
 
 
 def test_real_handlers_match() -> None:
-    assert check_implementation(SitesHandlers, SiteHandlers(), OPERATIONS) == []
+    assert check_implementation(SitesOperations, SiteHandlers(), OPERATIONS) == []
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_real_handlers_match() -> None:
     ],
 )
 def test_mismatches_name_the_operation(implementation: object, message: str) -> None:
-    problems = check_implementation(SitesHandlers, implementation, OPERATIONS)
+    problems = check_implementation(SitesOperations, implementation, OPERATIONS)
     assert any(problem.startswith(message) for problem in problems), problems
 
 
