@@ -32,6 +32,7 @@ KIND_ORDER = (
     "links",
 )
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+YAML_HEADER = "# Bundled from openapi/ by `make generate`; do not edit (edit openapi/ instead).\n"
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
 
@@ -165,7 +166,7 @@ def convention_problems(document: dict[str, Any]) -> list[str]:
 def write(document: dict[str, Any], out_dir: Path) -> None:
     """openapi.yaml and openapi.json, byte-identical for identical input."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    text = YAML_HEADER + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
     (out_dir / "openapi.yaml").write_text(text, encoding="utf-8", newline="\n")
     as_json = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     (out_dir / "openapi.json").write_text(as_json, encoding="utf-8", newline="\n")
