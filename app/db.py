@@ -42,6 +42,12 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def same_as_created_at(context: Any) -> dt.datetime:
+    """Column default for updated_at: exactly the row's created_at on insert."""
+    created_at: dt.datetime = context.get_current_parameters()["created_at"]
+    return created_at
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored in UTC and always read back timezone-aware (SQLite included)."""
 

@@ -76,6 +76,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("organization_id", "user_id", name=op.f("pk_memberships")),
     )
     op.create_index(
+        "ix_memberships_organization_id_joined_at",
+        "memberships",
+        ["organization_id", "joined_at"],
+        unique=False,
+    )
+    op.create_index(
         "ix_memberships_organization_id_role",
         "memberships",
         ["organization_id", "role"],
@@ -161,6 +167,7 @@ def downgrade() -> None:
     op.drop_table("refresh_tokens")
     op.drop_index(op.f("ix_memberships_user_id"), table_name="memberships")
     op.drop_index("ix_memberships_organization_id_role", table_name="memberships")
+    op.drop_index("ix_memberships_organization_id_joined_at", table_name="memberships")
 
     op.drop_table("memberships")
     op.drop_index(op.f("ix_users_is_active"), table_name="users")

@@ -18,6 +18,7 @@ class Membership(Base):
     __table_args__ = (
         CheckConstraint("role IN ('owner', 'admin', 'member')", name="role"),
         Index("ix_memberships_organization_id_role", "organization_id", "role"),
+        Index("ix_memberships_organization_id_joined_at", "organization_id", "joined_at"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
