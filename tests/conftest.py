@@ -13,28 +13,45 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Base, Database
 from app.main import create_app
-from app.settings import Settings
+from app.settings import Settings, normalize_database_url
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _test_database_url(tmp_dir: Path) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
+    return normalize_database_url(url)
 
 
-def migrate(url: str) -> None:
-    """Bring the database to the latest migration from scratch (downgrade first if needed)."""
+def wipe(url: str) -> None:
+    """Drop everything in a PostgreSQL test database (SQLite test databases start as new files)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration, aimed at the given database."""
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
     config.set_main_option("sqlalchemy.url", url)
-    command.downgrade(config, "base")
-    command.upgrade(config, "head")
+    return config
+
+
+def migrate(url: str) -> None:
+    """Build the schema from nothing with the migrations, as a new deployment would."""
+    wipe(url)
+    command.upgrade(alembic_config(url), "head")
 
 
 @pytest.fixture(scope="session")

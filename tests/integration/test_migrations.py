@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 
 from app.db import Base, Database
 from app.migrations import head_revision
+from tests.conftest import alembic_config
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -24,3 +28,15 @@ async def test_models_match_migrations(database: Database) -> None:
 
 async def test_database_is_at_head(database: Database) -> None:
     assert await database.current_revision() == head_revision()
+
+
+def test_downgrade_and_upgrade_round_trip(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'roundtrip.db'}"
+    config = alembic_config(url)
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    engine = create_engine(f"sqlite:///{tmp_path / 'roundtrip.db'}")
+    assert inspect(engine).get_table_names() == ["alembic_version"]
+    command.upgrade(config, "head")
+    assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+    engine.dispose()
