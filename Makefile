@@ -55,7 +55,8 @@ generate: $(STAMP) ## Regenerate generated/ from openapi/
 	$(BIN)/python scripts/generate.py
 
 check-generated: generate ## Fail when generated/ differs from what the spec generates
-	@git diff --exit-code --stat -- generated/ || { echo 'generated/ is stale: run make generate and commit'; exit 1; }
+	@git diff --exit-code --stat -- generated/ openapi/components/schemas/timezones.yaml || \
+		{ echo "generated files are stale: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain --untracked-files=all -- generated/)" || \
 		{ git status --porcelain --untracked-files=all -- generated/; echo 'generated/ has uncommitted files'; exit 1; }
 

@@ -8,9 +8,12 @@ from pydantic import ValidationInfo
 
 from app.authorization import authorize
 from app.context import RequestContext
+from app.email_syntax import accept_every_syntactically_valid_domain
 from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
+
+accept_every_syntactically_valid_domain()
 
 
 def reject_null(value: Any, info: ValidationInfo) -> Any:

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from app.allowed_methods import AllowedMethods, MethodNotAllowedMiddleware
 from app.binding import bind_routers
 from app.bootstrap import ensure_first_superuser
 from app.db import Database
@@ -72,7 +73,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router)
     install_docs(app)
-    install_problem_handlers(app, OPERATIONS.values())
+    install_problem_handlers(app)
+    app.add_middleware(
+        MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
 

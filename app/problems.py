@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -13,10 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
 
 from app.errors import DomainError, FieldError
-from app.operation_spec import OperationSpec
 from app.request_state import request_id_of
 from app.serialization import dump_json
 
@@ -134,41 +130,22 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
-class AllowedMethods:
-    """Which methods the spec serves on a concrete path, for the Allow header of a 405."""
-
-    def __init__(self, operations: Iterable[OperationSpec]) -> None:
-        self.patterns: list[tuple[re.Pattern[str], str]] = [
-            (compile_path(operation.path)[0], operation.method) for operation in operations
-        ]
-
-    def __call__(self, path: str) -> str:
-        methods = {method for pattern, method in self.patterns if pattern.match(path)}
-        return ", ".join(sorted(methods))
-
-
-def http_error_handler(allowed_methods: AllowedMethods) -> Any:
-    """Routing errors (unknown route 404, wrong method 405, ...) as problems."""
-
-    async def on_http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
-        status = exc.status_code
-        headers = dict(exc.headers or {})
-        detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).description
-        if status == 404 and detail == "Not Found":
-            detail = f"No route matches {request.url.path}."
-        elif status == 405:
-            detail = f"{request.method} is not allowed on {request.url.path}."
-            headers["Allow"] = allowed_methods(request.url.path) or headers.get("Allow", "")
-        return problem_response(
-            request,
-            status=status,
-            code=HTTP_CODES.get(status, "http_error"),
-            detail=detail,
-            headers=headers,
-        )
-
-    return on_http_error
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    """Routing errors (unknown route 404, wrong method 405 off the spec's paths) as problems."""
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+    status = exc.status_code
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(status).description
+    if status == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}."
+    elif status == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}."
+    return problem_response(
+        request,
+        status=status,
+        code=HTTP_CODES.get(status, "http_error"),
+        detail=detail,
+        headers=dict(exc.headers or {}),
+    )
 
 
 async def on_integrity_error(request: Request, exc: Exception) -> Response:
@@ -182,11 +159,9 @@ async def on_integrity_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def install_problem_handlers(app: FastAPI, operations: Iterable[OperationSpec]) -> None:
+def install_problem_handlers(app: FastAPI) -> None:
     """Render every client-visible error as application/problem+json."""
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(
-        StarletteHTTPException, http_error_handler(AllowedMethods(operations))
-    )
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(IntegrityError, on_integrity_error)

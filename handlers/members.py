@@ -12,7 +12,7 @@ from typing import Literal
 
 from app import models as orm
 from app.api_runtime import Page, RequestContext
-from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
+from app.errors import Conflict, NotFound, NotPermitted
 from app.rbac import Role, may_manage
 from app.repositories.memberships import MembershipRepository
 from app.repositories.users import UserRepository
@@ -89,11 +89,7 @@ class MemberHandlers:
         _require_manageable(ctx, role)
         user = await UserRepository(ctx.session).get_by_email(body.email)
         if user is None:
-            raise InvalidInput(
-                "No user has this email address.",
-                code="unknown_email",
-                errors=[FieldError("body.email", "no user with this email", "unknown_email")],
-            )
+            raise NotFound("No user has this email address.", code="user_not_found")
         repository = MembershipRepository(ctx.session)
         if await repository.role_of(org_id, user.id) is not None:
             raise Conflict("This user is already a member.", code="already_member")

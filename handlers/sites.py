@@ -10,7 +10,6 @@ from app.api_runtime import Page, RequestContext
 from app.errors import NotFound
 from app.repositories.sites import SiteRepository
 from generated.models import Site, SiteCreate, SiteStatus, SiteUpdate
-from handlers.timezones import require_timezone
 
 
 def to_site(row: orm.Site) -> Site:
@@ -56,7 +55,7 @@ class SiteHandlers:
             organization_id=org_id,
             name=body.name,
             address=body.address,
-            timezone=require_timezone(body.timezone),
+            timezone=body.timezone.value,
             status=body.status.value,
         )
         return to_site(await SiteRepository(ctx.session).add(site))
@@ -69,8 +68,6 @@ class SiteHandlers:
     ) -> Site:
         site = await _existing(ctx, org_id, site_id)
         changes = body.model_dump(exclude_unset=True, mode="json")
-        if "timezone" in changes:
-            require_timezone(changes["timezone"])
         for field, value in changes.items():
             setattr(site, field, value)
         return to_site(await SiteRepository(ctx.session).save(site))

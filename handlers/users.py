@@ -8,7 +8,7 @@ from typing import Literal
 
 from app import models as orm
 from app.api_runtime import Page, RequestContext
-from app.errors import Conflict, FieldError, InvalidInput, NotFound
+from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
 from app.passwords import hash_password, verify_password
 from app.repositories.memberships import MembershipRepository
 from app.repositories.refresh_tokens import RefreshTokenRepository
@@ -43,6 +43,17 @@ async def _keep_a_superadmin(ctx: RequestContext, user: orm.User) -> None:
         raise Conflict("The last active superadmin cannot be removed.", code="last_superadmin")
 
 
+async def _require_current_password(user: orm.User, current_password: str | None) -> None:
+    """A password change must be confirmed with the current password."""
+    if current_password is None:
+        raise InvalidInput(
+            "Changing the password requires current_password.",
+            errors=[FieldError("body.current_password", "Field required", "missing")],
+        )
+    if not await verify_password(current_password, user.password_hash):
+        raise NotPermitted("The current password is incorrect.", code="invalid_current_password")
+
+
 async def _set_password(ctx: RequestContext, user: orm.User, password: str) -> None:
     """Store a new password and end every session of the user."""
     user.password_hash = await hash_password(password)
@@ -60,14 +71,7 @@ class UserHandlers:
         if body.full_name is not None:
             user.full_name = body.full_name
         if body.password is not None:
-            if body.current_password is None or not await verify_password(
-                body.current_password, user.password_hash
-            ):
-                raise InvalidInput(
-                    "Changing the password requires the correct current password.",
-                    code="invalid_current_password",
-                    errors=[FieldError("body.current_password", "incorrect", "invalid_password")],
-                )
+            await _require_current_password(user, body.current_password)
             await _set_password(ctx, user, body.password)
         return to_user(await UserRepository(ctx.session).save(user))
 

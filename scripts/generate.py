@@ -120,6 +120,7 @@ def generate_routers(spec: Path, workdir: Path) -> None:
 def main() -> int:
     """Regenerate generated/ from openapi/."""
     OUT.mkdir(exist_ok=True)
+    run(sys.executable, ROOT / "scripts" / "update_timezones.py")
     run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--out-dir", OUT)
     (OUT / "__init__.py").write_text(
         '"""Code generated from openapi/ by `make generate`; never edit by hand."""\n',

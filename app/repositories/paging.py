@@ -32,14 +32,21 @@ async def _total(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:
 
 async def paginate(session: AsyncSession, query: Select[T], *, page: int, per_page: int) -> Page[T]:
     """Run an ordered single-entity query for one page, with the total count."""
-    rows = await session.scalars(query.limit(per_page).offset((page - 1) * per_page))
-    return Page(items=list(rows), total=await _total(session, query), page=page, per_page=per_page)
+    total = await _total(session, query)
+    offset = (page - 1) * per_page
+    rows = (
+        list(await session.scalars(query.limit(per_page).offset(offset))) if offset < total else []
+    )
+    return Page(items=rows, total=total, page=page, per_page=per_page)
 
 
 async def paginate_rows(
     session: AsyncSession, query: Select[*tuple[Any, ...]], *, page: int, per_page: int
 ) -> Page[tuple[Any, ...]]:
     """Like paginate, for queries returning several entities per row (e.g. joins)."""
-    result = await session.execute(query.limit(per_page).offset((page - 1) * per_page))
-    items = [tuple(row) for row in result]
-    return Page(items=items, total=await _total(session, query), page=page, per_page=per_page)
+    total = await _total(session, query)
+    offset = (page - 1) * per_page
+    items: list[tuple[Any, ...]] = []
+    if offset < total:
+        items = [tuple(row) for row in await session.execute(query.limit(per_page).offset(offset))]
+    return Page(items=items, total=total, page=page, per_page=per_page)

@@ -100,7 +100,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         request: Request,
         ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listOrganizationMembers"]))],
         org_id: Annotated[UUID, Path()],
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
         q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
         role: Annotated[MemberRole | None, Query()] = None,

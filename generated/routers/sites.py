@@ -122,7 +122,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         request: Request,
         ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listSites"]))],
         org_id: Annotated[UUID, Path()],
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
         q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
         status: Annotated[SiteStatus | None, Query()] = None,

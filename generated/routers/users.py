@@ -139,7 +139,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
     async def list_users(
         request: Request,
         ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listUsers"]))],
-        page: Annotated[int, Query(ge=1)] = 1,
+        page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
         q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
         is_active: Annotated[bool | None, Query()] = None,

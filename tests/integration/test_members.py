@@ -58,7 +58,7 @@ async def test_admin_adds_member_and_lists(
     assert emails == sorted(emails)
 
 
-async def test_unknown_email_is_422(
+async def test_unknown_email_is_404(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     org, (owner,) = await _org_with(db, Role.OWNER)
@@ -67,8 +67,8 @@ async def test_unknown_email_is_422(
         json={"email": "nobody@example.com", "role": "member"},
         headers=auth_headers(app, owner),
     )
-    assert response.status_code == 422
-    assert response.json()["code"] == "unknown_email"
+    assert response.status_code == 404
+    assert response.json()["code"] == "user_not_found"
 
 
 async def test_admin_cannot_grant_or_touch_owner(

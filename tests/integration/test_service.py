@@ -46,8 +46,26 @@ async def test_unknown_route_and_wrong_method_are_problems(client: httpx.AsyncCl
     assert body["request_id"] == missing.headers["x-request-id"]
     wrong = await client.put("/api/v1/organizations")
     assert wrong.status_code == 405
-    assert "GET" in wrong.headers["allow"]
+    assert wrong.headers["allow"] == "GET, POST"
     assert wrong.json()["code"] == "method_not_allowed"
+    assert wrong.headers["x-request-id"] == wrong.json()["request_id"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/api/v1/users/me", "GET, PATCH"),
+        ("OPTIONS", "/api/v1/users/me", "GET, PATCH"),
+        ("PUT", "/api/v1/users/0b5e3c5e-8a53-4f4e-9d55-2f7d1c6c9a10", "DELETE, GET, PATCH"),
+        ("POST", "/health/live", "GET"),
+    ],
+)
+async def test_allow_lists_what_the_spec_serves_on_that_path(
+    client: httpx.AsyncClient, method: str, path: str, allow: str
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == 405
+    assert response.headers["allow"] == allow
 
 
 async def test_malformed_json_is_422(client: httpx.AsyncClient) -> None:

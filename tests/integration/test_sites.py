@@ -135,10 +135,21 @@ async def test_pagination_envelope_and_links(
     empty = (await client.get(base, params={"page": 9}, headers=headers)).json()
     assert empty["data"] == []
     assert empty["links"]["prev"] == f"{base}?page=3&per_page=10"
+    far = await client.get(base, params={"page": 2147483647, "per_page": 100}, headers=headers)
+    assert far.status_code == 200
+    assert far.json()["data"] == []
 
 
 @pytest.mark.parametrize(
-    "params", [{"per_page": 0}, {"per_page": 101}, {"page": 0}, {"page": "x"}, {"sort": "address"}]
+    "params",
+    [
+        {"per_page": 0},
+        {"per_page": 101},
+        {"page": 0},
+        {"page": 2147483648},
+        {"page": "x"},
+        {"sort": "address"},
+    ],
 )
 async def test_out_of_range_paging_is_rejected_not_clamped(
     client: httpx.AsyncClient,
