@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.models  # noqa: F401 - registers every table
-from app.db import Base, UTCDateTime
+from app.db import Base, UTCDateTime, ensure_sqlite_directory
 from app.settings import Settings, normalize_database_url
 
 config = context.config
@@ -51,7 +51,9 @@ def run_sync_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
-    engine = create_async_engine(database_url())
+    url = database_url()
+    ensure_sqlite_directory(url)
+    engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(run_sync_migrations)
     await engine.dispose()

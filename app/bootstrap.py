@@ -15,7 +15,7 @@ from app.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-async def ensure_first_superuser(database: Database, settings: Settings) -> None:
+async def ensure_first_superuser(db: Database, settings: Settings) -> None:
     """Create the configured superadmin unless a user with that email exists.
 
     Idempotent, and safe when several workers start at once: the unique email constraint lets
@@ -24,7 +24,7 @@ async def ensure_first_superuser(database: Database, settings: Settings) -> None
     if settings.FIRST_SUPERUSER_EMAIL is None or settings.FIRST_SUPERUSER_PASSWORD is None:
         return
     email = normalize_email(settings.FIRST_SUPERUSER_EMAIL)
-    async with database.session() as session:
+    async with db.session() as session:
         if await UserRepository(session).get_by_email(email) is not None:
             return
         password_hash = await hash_password(settings.FIRST_SUPERUSER_PASSWORD.get_secret_value())

@@ -69,6 +69,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the parent directory of a SQLite database file (no-op for other databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         return {"connect_args": {"timeout": 30}}
@@ -90,11 +97,9 @@ class Database:
     """The engine and session factory of one database."""
 
     def __init__(self, settings: Settings) -> None:
-        url = make_url(settings.DATABASE_URL)
-        if settings.is_sqlite and url.database not in (None, "", ":memory:"):
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(settings.DATABASE_URL)
         self.engine: AsyncEngine = create_async_engine(
-            url, echo=settings.DB_ECHO, **_engine_options(settings)
+            settings.DATABASE_URL, echo=settings.DB_ECHO, **_engine_options(settings)
         )
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)

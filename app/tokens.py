@@ -37,8 +37,8 @@ class TokenClaims:
     sub: uuid.UUID
     jti: uuid.UUID
     type: TokenType
-    expires_at: dt.datetime
     family_id: uuid.UUID | None
+    exp: dt.datetime
 
 
 class TokenService:
@@ -82,7 +82,7 @@ class TokenService:
         """A refresh token belonging to a family (one login's chain of rotations)."""
         return self._issue(user_id, "refresh", {"fam": str(family_id)})
 
-    def decode(self, token: str, *, expected_type: TokenType) -> TokenClaims:
+    def decode(self, token: str, expected_type: TokenType) -> TokenClaims:
         """The verified claims; InvalidTokenError for anything unacceptable."""
         try:
             header = jwt.get_unverified_header(token)
@@ -111,8 +111,8 @@ class TokenService:
                 sub=uuid.UUID(claims["sub"]),
                 jti=uuid.UUID(claims["jti"]),
                 type=expected_type,
-                expires_at=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
                 family_id=uuid.UUID(family) if family else None,
+                exp=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
             )
         except InvalidTokenError:
             raise

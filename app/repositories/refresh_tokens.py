@@ -19,7 +19,7 @@ class RefreshTokenRepository:
         self.session = session
 
     async def add(
-        self, *, jti: uuid.UUID, family_id: uuid.UUID, user_id: uuid.UUID, expires_at: dt.datetime
+        self, jti: uuid.UUID, family_id: uuid.UUID, user_id: uuid.UUID, expires_at: dt.datetime
     ) -> None:
         """Remember a newly issued token."""
         self.session.add(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
+from app.db import Database
 from app.settings import DEV_SECRET_KEY, Settings, normalize_database_url
 
 
@@ -46,3 +49,19 @@ def test_empty_environment_values_count_as_unset(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("SECRET_KEY", "")
     monkeypatch.setenv("APP_ENV", "development")
     assert Settings().secret_key == DEV_SECRET_KEY
+
+
+def test_only_hmac_algorithms_are_allowed() -> None:
+    assert Settings(APP_ENV="test", JWT_ALGORITHM="HS512").JWT_ALGORITHM == "HS512"
+    with pytest.raises(ValidationError, match="JWT_ALGORITHM"):
+        Settings(APP_ENV="test", JWT_ALGORITHM="none")
+
+
+async def test_sqlite_directory_is_created_with_the_engine(tmp_path: Path) -> None:
+    directory = tmp_path / "nested" / "dir"
+    settings = Settings(APP_ENV="test", DATABASE_URL=f"sqlite:///{directory / 'app.db'}")
+    assert not directory.exists()
+    database = Database(settings)
+    assert directory.is_dir()
+    await database.ping()
+    await database.dispose()

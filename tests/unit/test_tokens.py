@@ -43,6 +43,8 @@ def test_round_trip(tokens: TokenService) -> None:
     claims = tokens.decode(refresh.token, expected_type="refresh")
     assert (claims.sub, claims.family_id, claims.jti) == (user_id, family, refresh.jti)
     assert access.expires_in == SETTINGS.ACCESS_TOKEN_EXPIRE_MINUTES * 60
+    assert claims.exp == refresh.expires_at.replace(microsecond=0)
+    assert tokens.decode(access.token, "access").family_id is None
 
 
 def test_types_are_not_interchangeable(tokens: TokenService) -> None:
