@@ -2,7 +2,8 @@
 
 Rules: a $ref to `components/<kind>/<file>.yaml#/<Name>` becomes `#/components/<kind>/<Name>`
 and the named object joins the bundle's components; any other external $ref (into paths/*.yaml)
-is inlined. Inside a component file, `#/<Name>` means a name in that same file. Every named
+is inlined. Inside a component file, `#/<Name>` means a name in that same file; inside a paths
+file, `#/...` is inlined from that same file; in the root document it is kept. Every named
 object of every component file is included, in a fixed order, so the output is deterministic.
 
     python scripts/bundle_spec.py --out-dir generated   # writes openapi.yaml and openapi.json
@@ -56,8 +57,9 @@ def _follow(document: Any, pointer: str) -> Any:
 class Bundler:
     """Resolves $refs of a multi-file spec into one document."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, root: Path) -> None:
         self.base = base
+        self.root = root
         self.components_dir = base / "components"
         self.cache: dict[Path, Any] = {}
         self.components: dict[str, dict[str, Any]] = {}
@@ -72,7 +74,8 @@ class Bundler:
         """Register a named component (once) and return the local $ref to it."""
         origin = self.origins.get((kind, name))
         if origin is not None and origin != path:
-            raise BundleError(f"{kind} {name!r} is defined in both {origin} and {path}")
+            first, second = origin.relative_to(self.base), path.relative_to(self.base)
+            raise BundleError(f"{kind} {name!r} is defined in both {first} and {second}")
         if origin is None:
             self.origins[(kind, name)] = path
             document = _load(path, self.cache)
@@ -99,8 +102,8 @@ class Bundler:
                 key: self.resolve(value, path) for key, value in node.items() if key != "$ref"
             }
             return self.component(kind, target, pointer.strip("/")) | siblings
-        if not target_name:
-            return dict(node)  # a local reference of the root document
+        if not target_name and path == self.root:
+            return dict(node)  # a local reference of the root document stays as it is
         return self.resolve(_follow(_load(target, self.cache), pointer), target)
 
     def bundle(self, root: Path) -> dict[str, Any]:
@@ -112,6 +115,9 @@ class Bundler:
                     self.component(kind_dir.name, path.resolve(), name)
         components = document.setdefault("components", {})
         for kind, named in self.components.items():
+            for name in sorted(named.keys() & components.get(kind, {}).keys()):
+                origin = self.origins[(kind, name)].relative_to(self.base)
+                raise BundleError(f"{kind} {name!r} is defined in both {root.name} and {origin}")
             components.setdefault(kind, {}).update(named)
         document["components"] = {
             kind: dict(sorted(components[kind].items()))
@@ -124,7 +130,7 @@ class Bundler:
 
 def bundle(root: Path = SPEC_ROOT) -> dict[str, Any]:
     """Bundle the spec whose root document is at root."""
-    return Bundler(root.parent.resolve()).bundle(root.resolve())
+    return Bundler(root.parent.resolve(), root.resolve()).bundle(root.resolve())
 
 
 def convention_problems(document: dict[str, Any]) -> list[str]:
@@ -177,11 +183,16 @@ def check(document: dict[str, Any]) -> list[str]:
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
+    problems: list[str] = []
     try:
         validate(document)
     except OpenAPIValidationError as exc:
-        return [f"invalid OpenAPI: {exc}"]
-    return convention_problems(document)
+        problems.append(f"invalid OpenAPI: {exc}")
+    try:
+        problems.extend(convention_problems(document))
+    except (AttributeError, KeyError, TypeError) as exc:
+        problems.append(f"cannot check conventions of a malformed document: {exc!r}")
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
