@@ -12,6 +12,7 @@ from app.email_syntax import accept_every_syntactically_valid_domain
 from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
+from app.query_parameters import reject_unknown_query
 
 accept_every_syntactically_valid_domain()
 
@@ -29,6 +30,7 @@ __all__ = [
     "RequestContext",
     "authorize",
     "reject_null",
+    "reject_unknown_query",
     "respond_empty",
     "respond_page",
     "respond_single",

@@ -17,6 +17,7 @@ class OperationSpec:
     permission: str | None
     public: bool
     allow_self: str | None
+    query_parameters: frozenset[str] = frozenset()
 
     @property
     def organization_scoped(self) -> bool:

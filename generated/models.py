@@ -31,7 +31,9 @@ class CurrentUserUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    full_name: Annotated[StrictStr | None, Field(max_length=200, min_length=1)] = None
+    full_name: Annotated[
+        StrictStr | None, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")
+    ] = None
     password: Annotated[StrictStr | None, Field(max_length=128, min_length=8)] = None
     current_password: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
 
@@ -126,7 +128,7 @@ class OrganizationCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[StrictStr, Field(max_length=100, min_length=1)]
+    name: Annotated[StrictStr, Field(max_length=100, min_length=1, pattern="^[^\\x00]*$")]
     slug: Annotated[
         StrictStr | None,
         Field(
@@ -151,7 +153,9 @@ class OrganizationUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[StrictStr | None, Field(max_length=100, min_length=1)] = None
+    name: Annotated[
+        StrictStr | None, Field(max_length=100, min_length=1, pattern="^[^\\x00]*$")
+    ] = None
     slug: Annotated[
         StrictStr | None, Field(max_length=64, min_length=1, pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$")
     ] = None
@@ -875,7 +879,7 @@ class UserCreate(BaseModel):
     )
     email: Annotated[EmailStr, Field(max_length=254)]
     password: Annotated[StrictStr, Field(max_length=128, min_length=8)]
-    full_name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
+    full_name: Annotated[StrictStr, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")]
     is_active: StrictBool = True
     is_superadmin: StrictBool = False
 
@@ -886,11 +890,19 @@ class UserCreate(BaseModel):
 
 
 class UserEnvelope(BaseModel):
+    """
+    One user and its canonical URL.
+    """
+
     data: User
     links: SelfLinks
 
 
 class UserPage(BaseModel):
+    """
+    One page of users with paging metadata and links.
+    """
+
     data: list[User]
     meta: PageMeta
     links: PageLinks
@@ -905,7 +917,9 @@ class UserUpdate(BaseModel):
         extra="forbid",
     )
     email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    full_name: Annotated[StrictStr | None, Field(max_length=200, min_length=1)] = None
+    full_name: Annotated[
+        StrictStr | None, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")
+    ] = None
     password: Annotated[StrictStr | None, Field(max_length=128, min_length=8)] = None
     is_active: StrictBool | None = None
     is_superadmin: StrictBool | None = None
@@ -969,22 +983,38 @@ class MemberCreate(BaseModel):
 
 
 class MemberEnvelope(BaseModel):
+    """
+    One membership and its canonical URL.
+    """
+
     data: Member
     links: SelfLinks
 
 
 class MemberPage(BaseModel):
+    """
+    One page of members with paging metadata and links.
+    """
+
     data: list[Member]
     meta: PageMeta
     links: PageLinks
 
 
 class OrganizationEnvelope(BaseModel):
+    """
+    One organization and its canonical URL.
+    """
+
     data: Organization
     links: SelfLinks
 
 
 class OrganizationPage(BaseModel):
+    """
+    One page of organizations with paging metadata and links.
+    """
+
     data: list[Organization]
     meta: PageMeta
     links: PageLinks
@@ -1013,8 +1043,8 @@ class SiteCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[StrictStr, Field(max_length=200, min_length=1)]
-    address: Annotated[StrictStr | None, Field(max_length=500)] = None
+    name: Annotated[StrictStr, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")]
+    address: Annotated[StrictStr | None, Field(max_length=500, pattern="^[^\\x00]*$")] = None
     timezone: TimeZone
     status: SiteStatus = SiteStatus.active
 
@@ -1025,11 +1055,19 @@ class SiteCreate(BaseModel):
 
 
 class SiteEnvelope(BaseModel):
+    """
+    One site and its canonical URL.
+    """
+
     data: Site
     links: SelfLinks
 
 
 class SitePage(BaseModel):
+    """
+    One page of sites with paging metadata and links.
+    """
+
     data: list[Site]
     meta: PageMeta
     links: PageLinks
@@ -1043,8 +1081,10 @@ class SiteUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[StrictStr | None, Field(max_length=200, min_length=1)] = None
-    address: Annotated[StrictStr | None, Field(max_length=500)] = None
+    name: Annotated[
+        StrictStr | None, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")
+    ] = None
+    address: Annotated[StrictStr | None, Field(max_length=500, pattern="^[^\\x00]*$")] = None
     timezone: TimeZone | None = None
     status: SiteStatus | None = None
 
@@ -1068,10 +1108,18 @@ class TokenPair(BaseModel):
 
 
 class TokenPairEnvelope(BaseModel):
+    """
+    A new token pair.
+    """
+
     data: TokenPair
     links: SelfLinks
 
 
 class HealthEnvelope(BaseModel):
+    """
+    A health report and the URL of the check.
+    """
+
     data: HealthReport
     links: SelfLinks

@@ -18,6 +18,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission=None,
         public=True,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "logout": OperationSpec(
         operation_id="logout",
@@ -28,6 +29,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission=None,
         public=True,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "refreshToken": OperationSpec(
         operation_id="refreshToken",
@@ -38,6 +40,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission=None,
         public=True,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getDependencies": OperationSpec(
         operation_id="getDependencies",
@@ -48,6 +51,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission=None,
         public=True,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getLiveness": OperationSpec(
         operation_id="getLiveness",
@@ -58,6 +62,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission=None,
         public=True,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getReadiness": OperationSpec(
         operation_id="getReadiness",
@@ -68,6 +73,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission=None,
         public=True,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "addOrganizationMember": OperationSpec(
         operation_id="addOrganizationMember",
@@ -78,6 +84,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="members:create",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getOrganizationMember": OperationSpec(
         operation_id="getOrganizationMember",
@@ -88,6 +95,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="members:read",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "listOrganizationMembers": OperationSpec(
         operation_id="listOrganizationMembers",
@@ -98,6 +106,15 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="members:read",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(
+            {
+                "page",
+                "per_page",
+                "q",
+                "role",
+                "sort",
+            }
+        ),
     ),
     "removeOrganizationMember": OperationSpec(
         operation_id="removeOrganizationMember",
@@ -108,6 +125,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="members:delete",
         public=False,
         allow_self="user_id",
+        query_parameters=frozenset(),
     ),
     "updateOrganizationMember": OperationSpec(
         operation_id="updateOrganizationMember",
@@ -118,6 +136,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="members:update",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "createOrganization": OperationSpec(
         operation_id="createOrganization",
@@ -128,6 +147,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="organizations:create",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "deleteOrganization": OperationSpec(
         operation_id="deleteOrganization",
@@ -138,6 +158,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="organization:delete",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getOrganization": OperationSpec(
         operation_id="getOrganization",
@@ -148,6 +169,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="organization:read",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "listOrganizations": OperationSpec(
         operation_id="listOrganizations",
@@ -158,6 +180,14 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="organizations:list",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(
+            {
+                "page",
+                "per_page",
+                "q",
+                "sort",
+            }
+        ),
     ),
     "updateOrganization": OperationSpec(
         operation_id="updateOrganization",
@@ -168,6 +198,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="organization:update",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "createSite": OperationSpec(
         operation_id="createSite",
@@ -178,6 +209,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="sites:write",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "deleteSite": OperationSpec(
         operation_id="deleteSite",
@@ -188,6 +220,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="sites:delete",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getSite": OperationSpec(
         operation_id="getSite",
@@ -198,6 +231,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="sites:read",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "listSites": OperationSpec(
         operation_id="listSites",
@@ -208,6 +242,15 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="sites:read",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(
+            {
+                "page",
+                "per_page",
+                "q",
+                "sort",
+                "status",
+            }
+        ),
     ),
     "updateSite": OperationSpec(
         operation_id="updateSite",
@@ -218,6 +261,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="sites:write",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "createUser": OperationSpec(
         operation_id="createUser",
@@ -228,6 +272,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="users:create",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "deleteUser": OperationSpec(
         operation_id="deleteUser",
@@ -238,6 +283,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="users:delete",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getCurrentUser": OperationSpec(
         operation_id="getCurrentUser",
@@ -248,6 +294,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="profile:read",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "getUser": OperationSpec(
         operation_id="getUser",
@@ -258,6 +305,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="users:read",
         public=False,
         allow_self="user_id",
+        query_parameters=frozenset(),
     ),
     "listUsers": OperationSpec(
         operation_id="listUsers",
@@ -268,6 +316,15 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="users:list",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(
+            {
+                "is_active",
+                "page",
+                "per_page",
+                "q",
+                "sort",
+            }
+        ),
     ),
     "updateCurrentUser": OperationSpec(
         operation_id="updateCurrentUser",
@@ -278,6 +335,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="profile:write",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
     "updateUser": OperationSpec(
         operation_id="updateUser",
@@ -288,5 +346,6 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="users:update",
         public=False,
         allow_self=None,
+        query_parameters=frozenset(),
     ),
 }

@@ -115,6 +115,7 @@ class SpecReader:
             described.append(
                 {
                     "name": parameter["name"],
+                    "location": location,
                     "python_name": snake_case(parameter["name"]),
                     "annotation": annotation,
                     "default": default,

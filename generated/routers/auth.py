@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    reject_unknown_query,
     respond_empty,
     respond_single,
 )
@@ -36,6 +37,7 @@ def build_router(impl: AuthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["login"]))],
     )
     async def login(
         request: Request,
@@ -62,6 +64,7 @@ def build_router(impl: AuthOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["logout"]))],
     )
     async def logout(
         request: Request,
@@ -82,6 +85,7 @@ def build_router(impl: AuthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["refreshToken"]))],
     )
     async def refresh_token(
         request: Request,

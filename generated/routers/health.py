@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    reject_unknown_query,
     respond_single,
 )
 from generated.models import (
@@ -32,6 +33,7 @@ def build_router(impl: HealthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getDependencies"]))],
     )
     async def get_dependencies(
         request: Request,
@@ -56,6 +58,7 @@ def build_router(impl: HealthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getLiveness"]))],
     )
     async def get_liveness(
         request: Request,
@@ -80,6 +83,7 @@ def build_router(impl: HealthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getReadiness"]))],
     )
     async def get_readiness(
         request: Request,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
@@ -39,6 +40,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["addOrganizationMember"]))],
     )
     async def add_organization_member(
         request: Request,
@@ -67,6 +69,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getOrganizationMember"]))],
     )
     async def get_organization_member(
         request: Request,
@@ -95,6 +98,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["listOrganizationMembers"]))],
     )
     async def list_organization_members(
         request: Request,
@@ -102,7 +106,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
-        q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         role: Annotated[MemberRole | None, Query()] = None,
         sort: Annotated[
             Literal["email", "-email", "joined_at", "-joined_at", "role", "-role"],
@@ -128,6 +132,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["removeOrganizationMember"]))],
     )
     async def remove_organization_member(
         request: Request,
@@ -150,6 +155,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateOrganizationMember"]))],
     )
     async def update_organization_member(
         request: Request,

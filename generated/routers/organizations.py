@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
@@ -38,6 +39,7 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["createOrganization"]))],
     )
     async def create_organization(
         request: Request,
@@ -64,6 +66,7 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["deleteOrganization"]))],
     )
     async def delete_organization(
         request: Request,
@@ -84,6 +87,7 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getOrganization"]))],
     )
     async def get_organization(
         request: Request,
@@ -110,13 +114,14 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["listOrganizations"]))],
     )
     async def list_organizations(
         request: Request,
         ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listOrganizations"]))],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
-        q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         sort: Annotated[
             Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
             Query(),
@@ -139,6 +144,7 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateOrganization"]))],
     )
     async def update_organization(
         request: Request,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
@@ -39,6 +40,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["createSite"]))],
     )
     async def create_site(
         request: Request,
@@ -67,6 +69,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["deleteSite"]))],
     )
     async def delete_site(
         request: Request,
@@ -89,6 +92,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getSite"]))],
     )
     async def get_site(
         request: Request,
@@ -117,6 +121,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["listSites"]))],
     )
     async def list_sites(
         request: Request,
@@ -124,7 +129,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
-        q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         status: Annotated[SiteStatus | None, Query()] = None,
         sort: Annotated[
             Literal["name", "-name", "status", "-status", "created_at", "-created_at"],
@@ -150,6 +155,7 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateSite"]))],
     )
     async def update_site(
         request: Request,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
@@ -39,6 +40,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["createUser"]))],
     )
     async def create_user(
         request: Request,
@@ -65,6 +67,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["deleteUser"]))],
     )
     async def delete_user(
         request: Request,
@@ -85,6 +88,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getCurrentUser"]))],
     )
     async def get_current_user(
         request: Request,
@@ -109,6 +113,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["getUser"]))],
     )
     async def get_user(
         request: Request,
@@ -135,13 +140,14 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["listUsers"]))],
     )
     async def list_users(
         request: Request,
         ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listUsers"]))],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
-        q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         is_active: Annotated[bool | None, Query()] = None,
         sort: Annotated[
             Literal[
@@ -173,6 +179,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateCurrentUser"]))],
     )
     async def update_current_user(
         request: Request,
@@ -199,6 +206,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
+        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateUser"]))],
     )
     async def update_user(
         request: Request,

@@ -149,3 +149,22 @@ async def test_unexpected_errors_hide_internals(failing_app: FastAPI) -> None:
         conflict = await client.get("/conflict")
         assert conflict.status_code == 409
         assert "INSERT" not in conflict.text
+
+
+async def test_unknown_query_parameters_are_rejected(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/live", params={"verbose": "1"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "query.verbose", "message": "Unknown query parameter", "type": "extra_forbidden"}
+    ]
+
+
+async def test_nul_characters_are_rejected_before_the_database(client: httpx.AsyncClient) -> None:
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": "root@example.com", "password": "root-password-123"}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['data']['access_token']}"}
+    search = await client.get("/api/v1/users", params={"q": "a\x00b"}, headers=headers)
+    assert search.status_code == 422
+    created = await client.post("/api/v1/organizations", json={"name": "a\x00b"}, headers=headers)
+    assert created.status_code == 422
