@@ -12,7 +12,8 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 	--no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run migrate migrations test lint format generate check-generated docs clean
+.PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
+	check-generated docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -40,6 +41,12 @@ run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
 
 test: $(STAMP) ## Run the test suite with coverage (TEST_DATABASE_URL picks the database, default SQLite)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90
+
+contract: $(STAMP) ## Schemathesis CLI against a real server (CONTRACT_DATABASE_URL, default SQLite)
+	$(BIN)/python scripts/contract.py
+
+contract-deep: $(STAMP) ## A long contract run for local use (many more examples, up to 30 min)
+	$(BIN)/python scripts/contract.py --max-examples 1000 --max-time 1800
 
 lint: $(STAMP) ## ruff, mypy and OpenAPI validation
 	$(BIN)/ruff check .
