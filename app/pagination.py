@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import URL
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,10 @@ class Page(Generic[T]):
     total: int
     page: int
     per_page: int
+
+    def map(self, transform: Callable[[T], U]) -> Page[U]:
+        """The same page with every item transformed (e.g. rows into API models)."""
+        return Page([transform(item) for item in self.items], self.total, self.page, self.per_page)
 
     @property
     def total_pages(self) -> int:

@@ -80,7 +80,7 @@ class MemberHandlers:
             page=page,
             per_page=per_page,
         )
-        return Page([to_member(*row) for row in rows.items], rows.total, page, per_page)
+        return rows.map(lambda row: to_member(*row))
 
     async def add_organization_member(
         self, ctx: RequestContext, *, org_id: uuid.UUID, body: MemberCreate

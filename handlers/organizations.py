@@ -48,7 +48,7 @@ class OrganizationHandlers:
         rows = await OrganizationRepository(ctx.session).list_visible(
             ctx.user, q=q, sort=sort, page=page, per_page=per_page
         )
-        return Page([to_organization(row) for row in rows.items], rows.total, page, per_page)
+        return rows.map(to_organization)
 
     async def create_organization(
         self, ctx: RequestContext, *, body: OrganizationCreate

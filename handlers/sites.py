@@ -46,7 +46,7 @@ class SiteHandlers:
             page=page,
             per_page=per_page,
         )
-        return Page([to_site(row) for row in rows.items], rows.total, rows.page, rows.per_page)
+        return rows.map(to_site)
 
     async def create_site(
         self, ctx: RequestContext, *, org_id: uuid.UUID, body: SiteCreate

@@ -88,7 +88,7 @@ class UserHandlers:
         rows = await UserRepository(ctx.session).search(
             q=q, is_active=is_active, sort=sort, page=page, per_page=per_page
         )
-        return Page([to_user(row) for row in rows.items], rows.total, page, per_page)
+        return rows.map(to_user)
 
     async def create_user(self, ctx: RequestContext, *, body: UserCreate) -> User:
         await _require_free_email(ctx, body.email)
