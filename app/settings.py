@@ -9,7 +9,7 @@ from pydantic import EmailStr, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production"  # noqa: S105 - dev only
-"""Used only when APP_ENV is development or test and no SECRET_KEY is set."""
+"""Used only when APP_ENV is development and no SECRET_KEY is set."""
 MIN_SECRET_KEY_LENGTH = 32
 ALLOWED_JWT_ALGORITHMS = ("HS256", "HS384", "HS512")
 
@@ -50,15 +50,15 @@ class Settings(BaseSettings):
     def _check(self) -> Self:
         self.DATABASE_URL = normalize_database_url(self.DATABASE_URL)
         if self.SECRET_KEY is None:
-            if self.APP_ENV == "production":
-                raise ValueError("SECRET_KEY must be set when APP_ENV=production")
+            if self.APP_ENV != "development":
+                raise ValueError(f"SECRET_KEY must be set when APP_ENV={self.APP_ENV}")
             self.SECRET_KEY = SecretStr(DEV_SECRET_KEY)
         key = self.SECRET_KEY.get_secret_value()
-        if self.APP_ENV == "production" and (
+        if self.APP_ENV != "development" and (
             len(key) < MIN_SECRET_KEY_LENGTH or key == DEV_SECRET_KEY
         ):
             raise ValueError(
-                f"SECRET_KEY is too weak for production: use at least {MIN_SECRET_KEY_LENGTH} "
+                f"SECRET_KEY is too weak outside development: use at least {MIN_SECRET_KEY_LENGTH} "
                 "random characters, e.g. from `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`"
             )

@@ -127,6 +127,7 @@ def main() -> int:
         base = f"http://127.0.0.1:{port}"
         env = os.environ | {
             "APP_ENV": "test",
+            "SECRET_KEY": secrets.token_urlsafe(48),
             "DATABASE_URL": url,
             "FIRST_SUPERUSER_EMAIL": ADMIN_EMAIL,
             "FIRST_SUPERUSER_PASSWORD": password,

@@ -22,6 +22,8 @@ from app.settings import Settings, normalize_database_url
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
+# APP_ENV=test, like production, refuses to start without a strong key of its own.
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789" * 4)
 
 
 def _test_database_url(tmp_dir: Path) -> str:
