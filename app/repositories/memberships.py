@@ -5,21 +5,18 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Membership, User
 from app.pagination import Page
 from app.rbac import Role
+from app.repositories.base import Repository
 from app.repositories.paging import order_by, paginate_rows
 
 MEMBER_SORTS = {"email": User.email, "joined_at": Membership.joined_at, "role": Membership.role}
 
 
-class MembershipRepository:
+class MembershipRepository(Repository[Membership]):
     """Reads and writes the memberships of one organization at a time; flushes, never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def role_of(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
         """The user's role in the organization, None when not a member."""
@@ -66,23 +63,6 @@ class MembershipRepository:
             query = query.where(Membership.role == role.value)
         query = query.order_by(*order_by(sort, MEMBER_SORTS, Membership.user_id))
         return await paginate_rows(self.session, query, page=page, per_page=per_page)
-
-    async def add(self, membership: Membership) -> Membership:
-        """Insert a membership."""
-        self.session.add(membership)
-        await self.session.flush()
-        await self.session.refresh(membership)
-        return membership
-
-    async def save(self, membership: Membership) -> Membership:
-        """Flush a changed membership."""
-        await self.session.flush()
-        return membership
-
-    async def delete(self, membership: Membership) -> None:
-        """Remove a membership."""
-        await self.session.delete(membership)
-        await self.session.flush()
 
     async def count_owners(self, org_id: uuid.UUID) -> int:
         """How many owners the organization has, locking them so concurrent changes serialize."""

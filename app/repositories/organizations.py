@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import Select, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import Principal
 from app.models import Membership, Organization
 from app.pagination import Page
+from app.repositories.base import Repository
 from app.repositories.paging import order_by, paginate
 
 ORGANIZATION_SORTS = {
@@ -29,11 +29,8 @@ def visible_organizations(principal: Principal) -> Select[Organization]:
     )
 
 
-class OrganizationRepository:
+class OrganizationRepository(Repository[Organization]):
     """Reads and writes organizations; flushes, never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def get(self, org_id: uuid.UUID) -> Organization | None:
         """The organization with this id (callers are already authorized for it)."""
@@ -68,21 +65,3 @@ class OrganizationRepository:
             )
         )
         return set(rows)
-
-    async def add(self, organization: Organization) -> Organization:
-        """Insert an organization."""
-        self.session.add(organization)
-        await self.session.flush()
-        await self.session.refresh(organization)
-        return organization
-
-    async def save(self, organization: Organization) -> Organization:
-        """Flush changes to an organization."""
-        await self.session.flush()
-        await self.session.refresh(organization)
-        return organization
-
-    async def delete(self, organization: Organization) -> None:
-        """Delete an organization with its memberships and sites (ON DELETE CASCADE)."""
-        await self.session.delete(organization)
-        await self.session.flush()

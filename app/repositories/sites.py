@@ -5,20 +5,17 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Site
 from app.pagination import Page
+from app.repositories.base import Repository
 from app.repositories.paging import order_by, paginate
 
 SITE_SORTS = {"name": Site.name, "status": Site.status, "created_at": Site.created_at}
 
 
-class SiteRepository:
+class SiteRepository(Repository[Site]):
     """Reads and writes the sites of one organization at a time; flushes, never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def get(self, org_id: uuid.UUID, site_id: uuid.UUID) -> Site | None:
         """The site, only if it belongs to the organization."""
@@ -46,21 +43,3 @@ class SiteRepository:
             query = query.where(Site.status == status)
         query = query.order_by(*order_by(sort, SITE_SORTS, Site.id))
         return await paginate(self.session, query, page=page, per_page=per_page)
-
-    async def add(self, site: Site) -> Site:
-        """Insert a site."""
-        self.session.add(site)
-        await self.session.flush()
-        await self.session.refresh(site)
-        return site
-
-    async def save(self, site: Site) -> Site:
-        """Flush changes to a site."""
-        await self.session.flush()
-        await self.session.refresh(site)
-        return site
-
-    async def delete(self, site: Site) -> None:
-        """Delete a site."""
-        await self.session.delete(site)
-        await self.session.flush()

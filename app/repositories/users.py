@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import User
 from app.pagination import Page
+from app.repositories.base import Repository
 from app.repositories.paging import order_by, paginate
 
 USER_SORTS = {"email": User.email, "full_name": User.full_name, "created_at": User.created_at}
@@ -19,11 +19,8 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-class UserRepository:
+class UserRepository(Repository[User]):
     """Reads and writes users; flushes, never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         """The user with this id."""
@@ -47,24 +44,6 @@ class UserRepository:
             query = query.where(User.is_active.is_(is_active))
         query = query.order_by(*order_by(sort, USER_SORTS, User.id))
         return await paginate(self.session, query, page=page, per_page=per_page)
-
-    async def add(self, user: User) -> User:
-        """Insert a user."""
-        self.session.add(user)
-        await self.session.flush()
-        await self.session.refresh(user)
-        return user
-
-    async def save(self, user: User) -> User:
-        """Flush changes to a user and reload server-side values."""
-        await self.session.flush()
-        await self.session.refresh(user)
-        return user
-
-    async def delete(self, user: User) -> None:
-        """Delete a user (memberships and tokens go with it)."""
-        await self.session.delete(user)
-        await self.session.flush()
 
     async def count_active_superadmins(self) -> int:
         """How many active superadmins exist, locking them so concurrent demotions serialize."""

@@ -1,0 +1,36 @@
+"""What every repository does the same way: hold the session, and insert, save or delete a row."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Base
+
+Row = TypeVar("Row", bound=Base)
+
+
+class Repository(Generic[Row]):
+    """Base of the repositories; they flush so constraint errors surface, and never commit."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, row: Row) -> Row:
+        """Insert a row and load its database-side values."""
+        self.session.add(row)
+        await self.session.flush()
+        await self.session.refresh(row)
+        return row
+
+    async def save(self, row: Row) -> Row:
+        """Flush changes to a row and reload it."""
+        await self.session.flush()
+        await self.session.refresh(row)
+        return row
+
+    async def delete(self, row: Row) -> None:
+        """Delete a row (dependent rows go with it through ON DELETE CASCADE)."""
+        await self.session.delete(row)
+        await self.session.flush()
