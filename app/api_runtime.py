@@ -13,6 +13,7 @@ from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
 from app.query_parameters import reject_unknown_query
+from app.rate_limit_policy import limit_rate
 
 accept_every_syntactically_valid_domain()
 
@@ -29,6 +30,7 @@ __all__ = [
     "Page",
     "RequestContext",
     "authorize",
+    "limit_rate",
     "reject_null",
     "reject_unknown_query",
     "respond_empty",

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
 
 from app.context import Principal, RequestContext
-from app.dependencies import SessionDep
+from app.dependencies import BearerDep, SessionDep
 from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.operation_spec import OperationSpec
 from app.rbac import Permission, Role, holds
@@ -24,9 +22,6 @@ from app.repositories.organizations import OrganizationRepository
 from app.repositories.users import UserRepository
 from app.request_state import request_id_of
 from app.tokens import InvalidTokenError, TokenService
-
-bearer = HTTPBearer(auto_error=False)
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 def _path_uuid(request: Request, name: str) -> uuid.UUID | None:

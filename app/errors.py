@@ -96,3 +96,18 @@ class ServiceUnavailable(DomainError):
     status = 503
     code = "service_unavailable"
     title = "Service Unavailable"
+
+
+class RateLimited(DomainError):
+    """Over a rate limit; Retry-After says when to try again."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Too Many Requests"
+
+    def __init__(self, limit: int, period_seconds: int, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests (limit {limit} per {period_seconds} seconds); "
+            f"retry in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )

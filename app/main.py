@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.allowed_methods import AllowedMethods, MethodNotAllowedMiddleware
 from app.binding import bind_routers
@@ -19,6 +20,7 @@ from app.docs import install_docs
 from app.middleware import RequestContextMiddleware
 from app.migrations import head_revision
 from app.problems import install_problem_handlers
+from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
 from app.tokens import TokenService
 from generated.operations import OPERATIONS
@@ -31,11 +33,11 @@ from handlers.sites import SiteHandlers
 from handlers.users import UserHandlers
 
 
-def implementations(database: Database, tokens: TokenService) -> HandlerSet:
+def implementations(database: Database, tokens: TokenService, limiter: RateLimiter) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
     return HandlerSet(
         auth=AuthHandlers(tokens),
-        health=HealthHandlers(database, head_revision()),
+        health=HealthHandlers(database, head_revision(), limiter),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),
@@ -51,7 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     database = Database(settings)
     tokens = TokenService(settings)
-    routers = bind_routers(implementations(database, tokens), OPERATIONS)
+    limiter = RateLimiter(settings)
+    routers = bind_routers(implementations(database, tokens, limiter), OPERATIONS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.tokens = tokens
+    app.state.rate_limiter = limiter
     for router in routers:
         app.include_router(router)
     install_docs(app)
@@ -78,6 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
     )
     app.add_middleware(RequestContextMiddleware)
+    # Outermost, so everything sees the real client; X-Forwarded-For is believed only from
+    # FORWARDED_ALLOW_IPS (serve with `uvicorn --no-proxy-headers` so uvicorn does not apply
+    # its own default, which trusts 127.0.0.1).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 
 

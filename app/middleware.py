@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, API version negotiation, and the last line of error defence."""
+"""ASGI middleware: request ids, API version negotiation, rate-limit headers, and the last line
+of error defence."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.problems import PROBLEM_JSON, problem_body
+from app.rate_limits import Quota
 from app.serialization import dump_json
 
 API_VERSION = "1"
@@ -26,8 +28,9 @@ def choose_request_id(sent: str | None) -> str:
 
 
 class RequestContextMiddleware:
-    """Tags every response with X-Request-ID and X-API-Version, refuses unknown API versions,
-    and turns any unhandled exception into a 500 problem without a stack trace."""
+    """Tags every response with X-Request-ID, X-API-Version and the RateLimit-* quota the
+    rate-limit dependency left in the request state, refuses unknown API versions, and turns any
+    unhandled exception into a 500 problem without a stack trace."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,6 +51,9 @@ class RequestContextMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers["X-Request-ID"] = request_id
                 response_headers["X-API-Version"] = API_VERSION
+                quota: Quota | None = scope["state"].get("rate_limit")
+                if quota is not None:
+                    response_headers.update(quota.headers())
             await send(message)
 
         requested = headers.get("x-api-version")

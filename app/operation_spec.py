@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+RateLimitPolicy = Literal["credentials", "standard", "exempt"]
+"""x-rate-limit: sign-in attempts, ordinary calls, or never limited (health checks)."""
 
 
 @dataclass(frozen=True)
 class OperationSpec:
-    """One operation of the spec, as far as routing and authorization need to know it."""
+    """One operation of the spec, as far as routing, authorization and rate limiting need it."""
 
     operation_id: str
     method: str
@@ -17,6 +21,7 @@ class OperationSpec:
     permission: str | None
     public: bool
     allow_self: str | None
+    rate_limit: RateLimitPolicy
     query_parameters: frozenset[str] = frozenset()
 
     @property

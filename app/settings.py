@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cache
 from typing import Literal, Self
 
-from pydantic import EmailStr, Field, SecretStr, model_validator
+from limits import RateLimitItem, parse_many
+from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production"  # noqa: S105 - dev only
 """Used only when APP_ENV is development and no SECRET_KEY is set."""
 MIN_SECRET_KEY_LENGTH = 32
 ALLOWED_JWT_ALGORITHMS = ("HS256", "HS384", "HS512")
+REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 
 
 def normalize_database_url(url: str) -> str:
@@ -22,6 +25,32 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("sqlite://"):
         return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
     return url
+
+
+def parse_rate_limit(value: str) -> tuple[RateLimitItem, ...]:
+    """`5/minute`, `100 per hour`, or several separated by `;` (`5/minute;30/hour`)."""
+    try:
+        items = tuple(parse_many(value))
+    except ValueError as exc:
+        raise ValueError(
+            f"{value!r} is not a rate limit such as 5/minute or 5/minute;30/hour"
+        ) from exc
+    if not items:
+        raise ValueError("a rate limit needs at least one amount per period, e.g. 5/minute")
+    return items
+
+
+def parse_trusted_proxies(value: str) -> list[str]:
+    """Comma-separated IP addresses and CIDR networks (or `*`); empty trusts no proxy."""
+    entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+    for entry in entries:
+        if entry == "*":
+            continue
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{entry!r} is not an IP address or network") from exc
+    return entries
 
 
 class Settings(BaseSettings):
@@ -45,6 +74,37 @@ class Settings(BaseSettings):
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
     DB_ECHO: bool = False
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    REDIS_URL: SecretStr | None = None
+    RATE_LIMIT_ENABLED: bool = True
+    RATE_LIMIT_LOGIN_PER_IP: str = "20/minute"
+    RATE_LIMIT_LOGIN_PER_EMAIL: str = "5/minute"
+    RATE_LIMIT_AUTHENTICATED: str = "120/minute"
+    RATE_LIMIT_ANONYMOUS: str = "60/minute"
+    FORWARDED_ALLOW_IPS: str = ""
+
+    @field_validator(
+        "RATE_LIMIT_LOGIN_PER_IP",
+        "RATE_LIMIT_LOGIN_PER_EMAIL",
+        "RATE_LIMIT_AUTHENTICATED",
+        "RATE_LIMIT_ANONYMOUS",
+    )
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)
+        return value
+
+    @field_validator("FORWARDED_ALLOW_IPS")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        parse_trusted_proxies(value)
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _valid_redis_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(REDIS_SCHEMES):
+            raise ValueError("REDIS_URL must start with " + ", ".join(REDIS_SCHEMES))
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:
@@ -73,6 +133,11 @@ class Settings(BaseSettings):
         """The signing key (always set once validated)."""
         assert self.SECRET_KEY is not None  # noqa: S101 - guaranteed by _check
         return self.SECRET_KEY.get_secret_value()
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """The addresses whose X-Forwarded-For header is believed."""
+        return parse_trusted_proxies(self.FORWARDED_ALLOW_IPS)
 
     @property
     def is_sqlite(self) -> bool:

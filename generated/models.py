@@ -57,10 +57,11 @@ class FieldError(BaseModel):
 
 class HealthStatus(StrEnum):
     """
-    Whether a check (or all of them) passed.
+    Whether a check (or all of them) passed. An overall `warn` means an optional dependency failed and the service still answers without it (the rate-limit store: limits then fail open).
     """
 
     pass_ = "pass"
+    warn = "warn"
     fail = "fail"
 
 

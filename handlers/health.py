@@ -1,4 +1,5 @@
-"""Health: getLiveness, getReadiness (database reachable and migrated), getDependencies."""
+"""Health: getLiveness, getReadiness (database reachable and migrated), getDependencies
+(database, and Redis when it holds the rate limits: optional, since limits fail open)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from app.api_runtime import RequestContext
 from app.db import Database
 from app.errors import ServiceUnavailable
+from app.rate_limits import RateLimiter
 from generated.models import HealthCheck, HealthReport, HealthStatus
 
 Probe = Callable[[], Awaitable[str | None]]
@@ -26,24 +28,28 @@ async def run_check(name: str, probe: Probe) -> HealthCheck:
     return HealthCheck(name=name, status=status, latency_ms=latency_ms, detail=detail)
 
 
-def report(checks: list[HealthCheck]) -> HealthReport:
-    """The report, or 503 naming the failed checks when any failed."""
+def report(checks: list[HealthCheck], optional: frozenset[str] = frozenset()) -> HealthReport:
+    """The report: 503 naming the failed checks when an essential one failed, `warn` when only
+    optional ones (the service answers without them) failed."""
     failed = [check.name for check in checks if check.status is HealthStatus.fail]
-    if failed:
+    if any(name not in optional for name in failed):
         raise ServiceUnavailable(
             "Unavailable: " + ", ".join(failed) + ".",
             code="dependency_unavailable",
             extra={"checks": [check.model_dump(mode="json") for check in checks]},
         )
-    return HealthReport(status=HealthStatus.pass_, checks=checks)
+    return HealthReport(status=HealthStatus.warn if failed else HealthStatus.pass_, checks=checks)
 
 
 class HealthHandlers:
     """Implements generated.protocols.HealthOperations."""
 
-    def __init__(self, database: Database, expected_revision: str | None) -> None:
+    def __init__(
+        self, database: Database, expected_revision: str | None, limiter: RateLimiter
+    ) -> None:
         self.database = database
         self.expected_revision = expected_revision
+        self.limiter = limiter
 
     async def _database(self) -> str | None:
         await self.database.ping()
@@ -66,5 +72,12 @@ class HealthHandlers:
             ]
         )
 
+    async def _redis(self) -> str | None:
+        await self.limiter.ping()
+        return "rate-limit store"
+
     async def get_dependencies(self, ctx: RequestContext) -> HealthReport:
-        return report([await run_check("database", self._database)])
+        checks = [await run_check("database", self._database)]
+        if self.limiter.enabled and self.limiter.uses_redis:
+            checks.append(await run_check("redis", self._redis))
+        return report(checks, optional=frozenset({"redis"}))

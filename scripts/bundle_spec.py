@@ -35,6 +35,10 @@ KIND_ORDER = (
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 YAML_HEADER = "# Bundled from openapi/ by `make generate`; do not edit (edit openapi/ instead).\n"
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+RATE_LIMIT_POLICIES = ("credentials", "standard", "exempt")
+RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
+UNLIMITED_STATUSES = ("400", "500")
+"""Answered before the limiter runs (unsupported API version) or by the last-resort handler."""
 
 
 class BundleError(Exception):
@@ -159,6 +163,7 @@ def convention_problems(document: dict[str, Any]) -> list[str]:
                     problems.append(f"{where}: no {key}")
             if ("x-permission" in operation) == bool(operation.get("x-public")):
                 problems.append(f"{where}: needs either x-permission or x-public: true")
+            problems.extend(rate_limit_problems(document, where, operation))
             bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
             for body in bodies:
                 for media in body.get("content", {}).values():
@@ -166,6 +171,31 @@ def convention_problems(document: dict[str, Any]) -> list[str]:
                         problems.append(
                             f"{where}: inline body schema; use a $ref to a named schema"
                         )
+    return problems
+
+
+def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """A local `#/components/...` $ref followed to its object."""
+    ref = node.get("$ref")
+    return _follow(document, ref.removeprefix("#")) if isinstance(ref, str) else node
+
+
+def rate_limit_problems(
+    document: dict[str, Any], where: str, operation: dict[str, Any]
+) -> list[str]:
+    """x-rate-limit is declared; limited operations document 429 and the quota headers."""
+    policy = operation.get("x-rate-limit")
+    if policy not in RATE_LIMIT_POLICIES:
+        return [f"{where}: x-rate-limit must be one of {', '.join(RATE_LIMIT_POLICIES)}"]
+    responses = operation.get("responses", {})
+    if policy == "exempt":
+        return [f"{where}: exempt from rate limits but documents 429"] if "429" in responses else []
+    problems = [] if "429" in responses else [f"{where}: rate limited but no 429 response"]
+    for status, response in responses.items():
+        headers = _resolved(document, response).get("headers", {})
+        missing = [name for name in RATE_LIMIT_HEADERS if name not in headers]
+        if status not in UNLIMITED_STATUSES and missing:
+            problems.append(f"{where}: response {status} lacks {', '.join(missing)}")
     return problems
 
 

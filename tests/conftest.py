@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
@@ -24,6 +25,17 @@ from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 ROOT = Path(__file__).resolve().parent.parent
 # APP_ENV=test, like production, refuses to start without a strong key of its own.
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789" * 4)
+
+
+GENEROUS_RATE_LIMITS = {
+    "RATE_LIMIT_ENABLED": True,
+    "RATE_LIMIT_LOGIN_PER_IP": "1000000/minute",
+    "RATE_LIMIT_LOGIN_PER_EMAIL": "1000000/minute",
+    "RATE_LIMIT_AUTHENTICATED": "1000000/minute",
+    "RATE_LIMIT_ANONYMOUS": "1000000/minute",
+}
+"""Limits stay on (every response carries RateLimit-* headers) but never bite; the rate-limit
+tests build apps of their own with small limits."""
 
 
 def _test_database_url(tmp_dir: Path) -> str:
@@ -67,6 +79,7 @@ def settings() -> Iterator[Settings]:
             DATABASE_URL=url,
             FIRST_SUPERUSER_EMAIL=SUPERADMIN_EMAIL,
             FIRST_SUPERUSER_PASSWORD=SUPERADMIN_PASSWORD,
+            **GENEROUS_RATE_LIMITS,
         )
 
 
@@ -117,3 +130,14 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """TEST_REDIS_URL (set by .ci/run); tests needing Redis are skipped without it, and fail
+    when it is set but Redis does not answer."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set; .ci/run sets it to the machine's Redis")
+    redis.Redis.from_url(url).ping()
+    return url

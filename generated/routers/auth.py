@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    limit_rate,
     reject_unknown_query,
     respond_empty,
     respond_single,
@@ -37,7 +38,10 @@ def build_router(impl: AuthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["login"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["login"])),
+            Depends(reject_unknown_query(OPERATIONS["login"])),
+        ],
     )
     async def login(
         request: Request,
@@ -64,7 +68,10 @@ def build_router(impl: AuthOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["logout"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["logout"])),
+            Depends(reject_unknown_query(OPERATIONS["logout"])),
+        ],
     )
     async def logout(
         request: Request,
@@ -85,7 +92,10 @@ def build_router(impl: AuthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["refreshToken"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["refreshToken"])),
+            Depends(reject_unknown_query(OPERATIONS["refreshToken"])),
+        ],
     )
     async def refresh_token(
         request: Request,

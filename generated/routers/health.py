@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    limit_rate,
     reject_unknown_query,
     respond_single,
 )
@@ -33,7 +34,10 @@ def build_router(impl: HealthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getDependencies"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getDependencies"])),
+            Depends(reject_unknown_query(OPERATIONS["getDependencies"])),
+        ],
     )
     async def get_dependencies(
         request: Request,
@@ -58,7 +62,10 @@ def build_router(impl: HealthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getLiveness"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getLiveness"])),
+            Depends(reject_unknown_query(OPERATIONS["getLiveness"])),
+        ],
     )
     async def get_liveness(
         request: Request,
@@ -83,7 +90,10 @@ def build_router(impl: HealthOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getReadiness"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getReadiness"])),
+            Depends(reject_unknown_query(OPERATIONS["getReadiness"])),
+        ],
     )
     async def get_readiness(
         request: Request,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    limit_rate,
     reject_unknown_query,
     respond_empty,
     respond_page,
@@ -40,7 +41,10 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["addOrganizationMember"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["addOrganizationMember"])),
+            Depends(reject_unknown_query(OPERATIONS["addOrganizationMember"])),
+        ],
     )
     async def add_organization_member(
         request: Request,
@@ -69,7 +73,10 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getOrganizationMember"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getOrganizationMember"])),
+            Depends(reject_unknown_query(OPERATIONS["getOrganizationMember"])),
+        ],
     )
     async def get_organization_member(
         request: Request,
@@ -98,7 +105,10 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["listOrganizationMembers"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["listOrganizationMembers"])),
+            Depends(reject_unknown_query(OPERATIONS["listOrganizationMembers"])),
+        ],
     )
     async def list_organization_members(
         request: Request,
@@ -132,7 +142,10 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["removeOrganizationMember"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["removeOrganizationMember"])),
+            Depends(reject_unknown_query(OPERATIONS["removeOrganizationMember"])),
+        ],
     )
     async def remove_organization_member(
         request: Request,
@@ -155,7 +168,10 @@ def build_router(impl: MembersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateOrganizationMember"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["updateOrganizationMember"])),
+            Depends(reject_unknown_query(OPERATIONS["updateOrganizationMember"])),
+        ],
     )
     async def update_organization_member(
         request: Request,

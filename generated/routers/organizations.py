@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    limit_rate,
     reject_unknown_query,
     respond_empty,
     respond_page,
@@ -39,7 +40,10 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["createOrganization"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["createOrganization"])),
+            Depends(reject_unknown_query(OPERATIONS["createOrganization"])),
+        ],
     )
     async def create_organization(
         request: Request,
@@ -66,7 +70,10 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["deleteOrganization"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["deleteOrganization"])),
+            Depends(reject_unknown_query(OPERATIONS["deleteOrganization"])),
+        ],
     )
     async def delete_organization(
         request: Request,
@@ -87,7 +94,10 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getOrganization"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getOrganization"])),
+            Depends(reject_unknown_query(OPERATIONS["getOrganization"])),
+        ],
     )
     async def get_organization(
         request: Request,
@@ -114,7 +124,10 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["listOrganizations"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["listOrganizations"])),
+            Depends(reject_unknown_query(OPERATIONS["listOrganizations"])),
+        ],
     )
     async def list_organizations(
         request: Request,
@@ -144,7 +157,10 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateOrganization"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["updateOrganization"])),
+            Depends(reject_unknown_query(OPERATIONS["updateOrganization"])),
+        ],
     )
     async def update_organization(
         request: Request,

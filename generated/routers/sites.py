@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    limit_rate,
     reject_unknown_query,
     respond_empty,
     respond_page,
@@ -40,7 +41,10 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["createSite"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["createSite"])),
+            Depends(reject_unknown_query(OPERATIONS["createSite"])),
+        ],
     )
     async def create_site(
         request: Request,
@@ -69,7 +73,10 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["deleteSite"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["deleteSite"])),
+            Depends(reject_unknown_query(OPERATIONS["deleteSite"])),
+        ],
     )
     async def delete_site(
         request: Request,
@@ -92,7 +99,10 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getSite"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getSite"])),
+            Depends(reject_unknown_query(OPERATIONS["getSite"])),
+        ],
     )
     async def get_site(
         request: Request,
@@ -121,7 +131,10 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["listSites"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["listSites"])),
+            Depends(reject_unknown_query(OPERATIONS["listSites"])),
+        ],
     )
     async def list_sites(
         request: Request,
@@ -155,7 +168,10 @@ def build_router(impl: SitesOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateSite"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["updateSite"])),
+            Depends(reject_unknown_query(OPERATIONS["updateSite"])),
+        ],
     )
     async def update_site(
         request: Request,

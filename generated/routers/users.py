@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
+    limit_rate,
     reject_unknown_query,
     respond_empty,
     respond_page,
@@ -40,7 +41,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=201,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["createUser"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["createUser"])),
+            Depends(reject_unknown_query(OPERATIONS["createUser"])),
+        ],
     )
     async def create_user(
         request: Request,
@@ -67,7 +71,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=204,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["deleteUser"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["deleteUser"])),
+            Depends(reject_unknown_query(OPERATIONS["deleteUser"])),
+        ],
     )
     async def delete_user(
         request: Request,
@@ -88,7 +95,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getCurrentUser"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getCurrentUser"])),
+            Depends(reject_unknown_query(OPERATIONS["getCurrentUser"])),
+        ],
     )
     async def get_current_user(
         request: Request,
@@ -113,7 +123,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["getUser"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["getUser"])),
+            Depends(reject_unknown_query(OPERATIONS["getUser"])),
+        ],
     )
     async def get_user(
         request: Request,
@@ -140,7 +153,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["listUsers"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["listUsers"])),
+            Depends(reject_unknown_query(OPERATIONS["listUsers"])),
+        ],
     )
     async def list_users(
         request: Request,
@@ -179,7 +195,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateCurrentUser"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["updateCurrentUser"])),
+            Depends(reject_unknown_query(OPERATIONS["updateCurrentUser"])),
+        ],
     )
     async def update_current_user(
         request: Request,
@@ -206,7 +225,10 @@ def build_router(impl: UsersOperations) -> APIRouter:
         status_code=200,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(reject_unknown_query(OPERATIONS["updateUser"]))],
+        dependencies=[
+            Depends(limit_rate(OPERATIONS["updateUser"])),
+            Depends(reject_unknown_query(OPERATIONS["updateUser"])),
+        ],
     )
     async def update_user(
         request: Request,

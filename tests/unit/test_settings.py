@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.db import Database
-from app.settings import DEV_SECRET_KEY, Settings, normalize_database_url
+from app.settings import DEV_SECRET_KEY, Settings, normalize_database_url, parse_rate_limit
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,53 @@ async def test_sqlite_directory_is_created_with_the_engine(tmp_path: Path) -> No
     assert directory.is_dir()
     await database.ping()
     await database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("value", "amounts"),
+    [("5/minute", [5]), ("100 per hour", [100]), ("5/minute;30/hour", [5, 30])],
+)
+def test_rate_limits_accept_one_or_several_windows(value: str, amounts: list[int]) -> None:
+    settings = Settings(RATE_LIMIT_LOGIN_PER_EMAIL=value)
+    assert [
+        item.amount for item in parse_rate_limit(settings.RATE_LIMIT_LOGIN_PER_EMAIL)
+    ] == amounts
+
+
+@pytest.mark.parametrize("value", ["lots", "5 per fortnight", "", "/minute"])
+def test_malformed_rate_limits_are_refused_at_start_up(value: str) -> None:
+    with pytest.raises(ValidationError, match="RATE_LIMIT_ANONYMOUS"):
+        Settings(RATE_LIMIT_ANONYMOUS=value or ";")
+
+
+def test_rate_limit_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in Settings.model_fields:
+        if name.startswith(("RATE_LIMIT_", "REDIS_", "FORWARDED_")):
+            monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (settings.RATE_LIMIT_ENABLED, settings.REDIS_URL, settings.trusted_proxies) == (
+        True,
+        None,
+        [],
+    )
+    assert (settings.RATE_LIMIT_LOGIN_PER_IP, settings.RATE_LIMIT_LOGIN_PER_EMAIL) == (
+        "20/minute",
+        "5/minute",
+    )
+    assert (settings.RATE_LIMIT_AUTHENTICATED, settings.RATE_LIMIT_ANONYMOUS) == (
+        "120/minute",
+        "60/minute",
+    )
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    settings = Settings(FORWARDED_ALLOW_IPS="10.0.0.0/8, 127.0.0.1,::1")
+    assert settings.trusted_proxies == ["10.0.0.0/8", "127.0.0.1", "::1"]
+    with pytest.raises(ValidationError, match=r"proxy\.internal"):
+        Settings(FORWARDED_ALLOW_IPS="10.0.0.1,proxy.internal")
+
+
+def test_redis_url_must_name_redis() -> None:
+    assert Settings(REDIS_URL="redis://127.0.0.1:6379/0").REDIS_URL is not None
+    with pytest.raises(ValidationError, match="REDIS_URL"):
+        Settings(REDIS_URL="http://127.0.0.1:6379")

@@ -1,0 +1,115 @@
+"""limit_rate(operation): which limits a request counts against, from the operation's x-rate-limit.
+
+- `credentials` (login, refresh): per client IP, then per account (the email sent to login, or the
+  user a refresh token names), so one IP cannot try many accounts nor many IPs one account.
+- `standard`: per signed-in user (the verified access token's subject), else per client IP.
+- `exempt`: never counted (health checks).
+
+The tightest quota is left in the request state (`request.state.rate_limit`) for
+RequestContextMiddleware to send as RateLimit-* headers; a request over any limit gets 429
+`rate_limited` with Retry-After.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import replace
+from typing import Any
+
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials
+from limits import RateLimitItem
+
+from app.dependencies import BearerDep
+from app.errors import RateLimited
+from app.operation_spec import OperationSpec
+from app.rate_limits import Quota, RateLimiter, account_key
+from app.tokens import InvalidTokenError, TokenService, TokenType
+
+Check = tuple[tuple[RateLimitItem, ...], tuple[str, ...]]
+
+
+def client_ip(request: Request) -> str:
+    """The client address (the socket peer, or what a trusted proxy forwarded)."""
+    return request.client.host if request.client else "unknown"
+
+
+def token_subject(tokens: TokenService, token: str | None, expected_type: TokenType) -> str | None:
+    """The user id a valid token names, or None."""
+    if not token:
+        return None
+    try:
+        return str(tokens.decode(token, expected_type=expected_type).sub)
+    except InvalidTokenError:
+        return None
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The JSON object sent, read before validation (which rejects bad bodies later)."""
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+async def credential_checks(request: Request, limiter: RateLimiter) -> list[Check]:
+    """Sign-in attempts: per client IP, then per account when the request names one."""
+    rules = limiter.rules
+    checks: list[Check] = [(rules.credentials_per_ip, ("credentials-ip", client_ip(request)))]
+    body = await json_body(request)
+    email, refresh_token = body.get("email"), body.get("refresh_token")
+    account = None
+    if isinstance(email, str) and email:
+        account = account_key(email)
+    elif isinstance(refresh_token, str):
+        account = token_subject(request.app.state.tokens, refresh_token, "refresh")
+    if account:
+        checks.append((rules.credentials_per_account, ("credentials-account", account)))
+    return checks
+
+
+def standard_checks(
+    request: Request, limiter: RateLimiter, credentials: HTTPAuthorizationCredentials | None
+) -> list[Check]:
+    """Calls per signed-in user, or per client IP without a valid access token."""
+    token = credentials.credentials if credentials else None
+    user = token_subject(request.app.state.tokens, token, "access")
+    if user is not None:
+        return [(limiter.rules.per_user, ("user", user))]
+    return [(limiter.rules.anonymous_per_ip, ("anonymous-ip", client_ip(request)))]
+
+
+async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check]) -> None:
+    """Count the request against every limit in order; stop at the first one exceeded."""
+    reported: Quota | None = None
+    for items, identifiers in checks:
+        for item in items:
+            quota = await limiter.hit(item, *identifiers)
+            if quota is None:
+                continue
+            if not quota.allowed:
+                quota = replace(quota, reset_after=max(1, quota.reset_after))
+                request.state.rate_limit = quota
+                raise RateLimited(quota.limit, item.get_expiry(), quota.reset_after)
+            if quota.tighter_than(reported):
+                reported = quota
+    if reported is not None:
+        request.state.rate_limit = reported
+
+
+def limit_rate(operation: OperationSpec) -> Callable[..., Awaitable[None]]:
+    """The dependency that applies the operation's rate-limit policy."""
+
+    async def dependency(request: Request, credentials: BearerDep) -> None:
+        limiter: RateLimiter = request.app.state.rate_limiter
+        if operation.rate_limit == "exempt" or not limiter.enabled:
+            return
+        if operation.rate_limit == "credentials":
+            checks = await credential_checks(request, limiter)
+        else:
+            checks = standard_checks(request, limiter, credentials)
+        await enforce(request, limiter, checks)
+
+    dependency.__name__ = f"limit_rate_{operation.operation_id}"
+    return dependency

@@ -1,0 +1,148 @@
+"""The rate limiter: slowapi's Limiter over the `limits` moving-window strategy.
+
+The window moves (a limit of N per minute allows N requests in any 60 seconds), unlike a fixed
+window that lets 2N through around each minute boundary. Counters live in memory (one budget per
+process) or, when REDIS_URL is set, in Redis (one budget shared by every worker and instance).
+If Redis cannot be reached the limiter fails open: requests are served unlimited, a warning is
+logged once, and Redis is retried every few seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+from limits import RateLimitItem
+from limits.errors import StorageError
+from limits.strategies import RateLimiter as Strategy
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+from slowapi import Limiter
+from slowapi.util import get_remote_address
+
+from app.settings import Settings, parse_rate_limit
+
+STORAGE_TIMEOUT_SECONDS = 0.5
+"""How long one Redis call may take before the limiter gives up on it (and fails open)."""
+RETRY_STORAGE_AFTER_SECONDS = 5.0
+"""While Redis is down, how long requests go unlimited before it is tried again."""
+KEY_PREFIX = "orgsites-ratelimit"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """One limit's state after counting a request."""
+
+    limit: int
+    remaining: int
+    reset_after: int
+    """Seconds until the oldest counted request leaves the window."""
+    allowed: bool
+
+    def headers(self) -> dict[str, str]:
+        """The RateLimit-* response headers describing this quota."""
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_after),
+        }
+
+    def tighter_than(self, other: Quota | None) -> bool:
+        """Whether this quota is the one to report: fewer requests left (or a later reset)."""
+        if other is None:
+            return True
+        return (self.remaining, -self.reset_after) < (other.remaining, -other.reset_after)
+
+
+@dataclass(frozen=True)
+class RateLimitRules:
+    """The configured limits of each scope, parsed once."""
+
+    credentials_per_ip: tuple[RateLimitItem, ...]
+    credentials_per_account: tuple[RateLimitItem, ...]
+    per_user: tuple[RateLimitItem, ...]
+    anonymous_per_ip: tuple[RateLimitItem, ...]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimitRules:
+        return cls(
+            credentials_per_ip=parse_rate_limit(settings.RATE_LIMIT_LOGIN_PER_IP),
+            credentials_per_account=parse_rate_limit(settings.RATE_LIMIT_LOGIN_PER_EMAIL),
+            per_user=parse_rate_limit(settings.RATE_LIMIT_AUTHENTICATED),
+            anonymous_per_ip=parse_rate_limit(settings.RATE_LIMIT_ANONYMOUS),
+        )
+
+
+def account_key(email: str) -> str:
+    """A per-email counter name that keeps the address itself out of the store."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def _storage_options(redis: bool) -> dict[str, Any]:
+    if not redis:
+        return {}
+    return {
+        "key_prefix": KEY_PREFIX,
+        "wrap_exceptions": True,
+        "socket_connect_timeout": STORAGE_TIMEOUT_SECONDS,
+        "socket_timeout": STORAGE_TIMEOUT_SECONDS,
+        "retry": Retry(NoBackoff(), 0),
+    }
+
+
+class RateLimiter:
+    """Counts requests against limits; None instead of a quota whenever the store is down."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.RATE_LIMIT_ENABLED
+        self.rules = RateLimitRules.from_settings(settings)
+        redis_url = settings.REDIS_URL.get_secret_value() if settings.REDIS_URL else None
+        self.uses_redis = redis_url is not None
+        limiter = Limiter(
+            key_func=get_remote_address,
+            strategy="moving-window",
+            storage_uri=redis_url or "memory://",
+            storage_options=_storage_options(self.uses_redis),
+            enabled=self.enabled,
+        )
+        self._strategy: Strategy = limiter.limiter
+        self._down_until: float | None = None
+
+    async def hit(self, item: RateLimitItem, *identifiers: str) -> Quota | None:
+        """Count one request against ``item`` for ``identifiers``; None when failing open."""
+        if self._down_until is not None and time.monotonic() < self._down_until:
+            return None
+        try:
+            allowed, reset_at, remaining = await self._call(self._hit, item, identifiers)
+        except StorageError as exc:
+            if self._down_until is None:
+                logger.warning("rate-limit store unreachable, requests are not limited: %s", exc)
+            self._down_until = time.monotonic() + RETRY_STORAGE_AFTER_SECONDS
+            return None
+        if self._down_until is not None:
+            logger.warning("rate-limit store reachable again, limits apply")
+            self._down_until = None
+        reset_after = max(0, math.ceil(reset_at - time.time()))
+        return Quota(item.amount, remaining, reset_after, allowed)
+
+    async def ping(self) -> None:
+        """Raise when the store cannot be reached (for /health/deps)."""
+        if not await self._call(self._strategy.storage.check):
+            raise ConnectionError("the rate-limit store did not answer")
+
+    def _hit(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> tuple[bool, float, int]:
+        allowed = self._strategy.hit(item, *identifiers)
+        reset_at, remaining = self._strategy.get_window_stats(item, *identifiers)
+        return allowed, reset_at, remaining
+
+    async def _call(self, function: Any, *args: Any) -> Any:
+        """Redis calls run in a worker thread so a slow store never blocks the event loop."""
+        if self.uses_redis:
+            return await anyio.to_thread.run_sync(function, *args)
+        return function(*args)
