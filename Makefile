@@ -13,7 +13,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated docs clean
+	check-generated check-deploy docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -57,6 +57,18 @@ lint: $(STAMP) ## ruff, mypy and OpenAPI validation
 format: $(STAMP) ## Format and auto-fix the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Kubernetes releases the manifests are validated against: the oldest we support and the newest
+# kubernetes-validate 1.37.0 ships schemas for (offline, no cluster needed).
+KUBERNETES_VERSIONS ?= 1.33.0 1.37.0
+K8S_MANIFESTS = $(filter-out %/kustomization.yaml,$(wildcard deploy/k8s/*.yaml))
+
+check-deploy: $(STAMP) ## Lint the Dockerfile, validate docker-compose.yml and deploy/k8s (offline)
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	set -e; for version in $(KUBERNETES_VERSIONS); do \
+		$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(K8S_MANIFESTS); \
+	done
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/
 	$(BIN)/python scripts/generate.py

@@ -32,6 +32,8 @@ from handlers.organizations import OrganizationHandlers
 from handlers.sites import SiteHandlers
 from handlers.users import UserHandlers
 
+logger = logging.getLogger(__name__)
+
 
 def implementations(database: Database, tokens: TokenService, limiter: RateLimiter) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ensure_first_superuser(database, settings)
         yield
         await database.dispose()
+        logger.info("database connections closed")
 
     app = FastAPI(
         title="Orgsites API",

@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# The Orgsites API image. Build: docker build -t orgsites-api .  (README, "Deployment").
+# Python 3.11 because requirements/app.lock was resolved for it and pins cp311 wheels.
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---- build: the locked dependencies in a virtual environment, and the precompiled app ----
+FROM ${PYTHON_IMAGE} AS build
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_INPUT=1
+WORKDIR /app
+# Only the lock file first, so this layer is reused until the lock changes. Every locked package
+# ships a manylinux wheel for x86_64 and aarch64, so --only-binary needs no compiler; the venv
+# gets no pip of its own (the base image's pip installs into it).
+COPY requirements/app.lock /tmp/app.lock
+RUN --mount=type=cache,target=/root/.cache/pip \
+    python -m venv --without-pip /opt/venv \
+    && python -m pip --python /opt/venv/bin/python install \
+        --require-hashes --only-binary=:all: -r /tmp/app.lock
+COPY alembic.ini ./
+COPY alembic/ alembic/
+COPY generated/ generated/
+COPY handlers/ handlers/
+COPY app/ app/
+# The root filesystem is read-only at run time: compile once here, valid without source mtimes.
+RUN python -m compileall -q --invalidation-mode unchecked-hash app generated handlers alembic
+
+# ---- runtime: the interpreter, the venv and the app only (no pip cache, compiler or tests) ----
+FROM ${PYTHON_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="orgsites-api" \
+      org.opencontainers.image.description="Schema-first API for users, organizations and sites"
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_ENV=production
+RUN groupadd --gid 10001 app \
+    && useradd --uid 10001 --gid app --no-log-init --no-create-home \
+        --home-dir /nonexistent --shell /usr/sbin/nologin app
+WORKDIR /app
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app /app
+USER 10001:10001
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=4)"]
+# Exec form, so uvicorn is PID 1 and receives SIGTERM itself. uvicorn 0.54 reads the worker count
+# from WEB_CONCURRENCY when --workers is absent (uvicorn/config.py; default 1). The app applies
+# FORWARDED_ALLOW_IPS itself, so --no-proxy-headers stops uvicorn trusting 127.0.0.1 first. On
+# SIGTERM it stops accepting, waits up to 20 s for requests in flight, then runs the app's
+# shutdown (closing the database pool); orchestrators must allow longer than that before SIGKILL.
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--timeout-graceful-shutdown", "20"]

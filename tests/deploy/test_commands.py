@@ -1,0 +1,39 @@
+"""The image, compose and Kubernetes start the same server and the same migration."""
+
+from __future__ import annotations
+
+from tests.deploy.files import command_of, container, healthcheck_cmd, image_cmd, only, service
+
+MIGRATE = ["alembic", "upgrade", "head"]
+
+
+def test_compose_and_kubernetes_serve_exactly_the_image_command() -> None:
+    assert command_of(service("api")["command"]) == image_cmd()
+    assert container(only("Deployment"))["args"] == image_cmd()
+    # args, not command: an ENTRYPOINT added to the image later would still apply.
+    assert "command" not in container(only("Deployment"))
+
+
+def test_compose_and_kubernetes_run_the_same_migration() -> None:
+    assert command_of(service("migrate")["command"]) == MIGRATE
+    assert container(only("Job"))["args"] == MIGRATE
+
+
+def test_the_server_never_applies_uvicorn_proxy_headers() -> None:
+    command = image_cmd()
+    assert "--no-proxy-headers" in command
+    assert "--proxy-headers" not in command
+
+
+def test_every_port_names_the_one_the_server_listens_on() -> None:
+    port = image_cmd()[image_cmd().index("--port") + 1]
+    assert f"127.0.0.1:{port}/" in healthcheck_cmd()[-1]
+    assert service("api")["ports"][0].endswith(f":{port}")
+    (container_port,) = container(only("Deployment"))["ports"]
+    assert str(container_port["containerPort"]) == port
+
+
+def test_worker_count_is_always_a_number() -> None:
+    # uvicorn does int(os.environ["WEB_CONCURRENCY"]): an empty value would crash it.
+    assert service("api")["environment"]["WEB_CONCURRENCY"].endswith(":-2}")
+    assert int(only("ConfigMap")["data"]["WEB_CONCURRENCY"]) >= 1
