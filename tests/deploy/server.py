@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,13 +21,6 @@ BIN = Path(sys.executable).parent
 READY_TIMEOUT = 120.0
 """Seconds; generous, the machine may be busy."""
 EXIT_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:

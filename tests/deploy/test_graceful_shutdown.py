@@ -21,10 +21,10 @@ from tests.deploy.server import (
     can_run_as_pid1,
     environment,
     for_loopback,
-    free_port,
     migrated_sqlite,
     serving,
 )
+from tests.live_server import free_port
 
 WAIT = 60.0
 """Seconds for anything to happen; generous for a busy machine."""

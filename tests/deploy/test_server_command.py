@@ -9,12 +9,12 @@ from tests.deploy.files import ROOT, healthcheck_cmd, image_cmd
 from tests.deploy.server import (
     environment,
     for_loopback,
-    free_port,
     get,
     local,
     migrated_sqlite,
     serving,
 )
+from tests.live_server import free_port
 
 
 def _healthcheck(port: int) -> int:

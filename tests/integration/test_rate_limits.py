@@ -7,7 +7,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,11 @@ async def serving(settings: Settings, **overrides: Any) -> AsyncIterator[FastAPI
         yield app
 
 
+def per_email(settings: Settings, limit: str) -> AbstractAsyncContextManager[FastAPI]:
+    """An app limiting sign-ins per email to ``limit`` (and per IP not at all, in effect)."""
+    return serving(settings, RATE_LIMIT_LOGIN_PER_EMAIL=limit, RATE_LIMIT_LOGIN_PER_IP=OPEN)
+
+
 @asynccontextmanager
 async def client_from(app: FastAPI, ip: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client whose connection comes from ``ip``."""
@@ -57,9 +62,7 @@ def new_email() -> str:
 
 async def test_login_is_limited_per_email_whichever_ip_it_comes_from(settings: Settings) -> None:
     email = new_email()
-    async with serving(
-        settings, RATE_LIMIT_LOGIN_PER_EMAIL="3/minute", RATE_LIMIT_LOGIN_PER_IP=OPEN
-    ) as app:
+    async with per_email(settings, "3/minute") as app:
         statuses = []
         for attempt in range(5):
             async with client_from(app, f"203.0.113.{attempt + 1}") as http:
@@ -73,9 +76,7 @@ async def test_login_is_limited_per_email_whichever_ip_it_comes_from(settings: S
 async def test_login_email_budget_ignores_case_and_spaces(settings: Settings) -> None:
     email = new_email()
     async with (
-        serving(
-            settings, RATE_LIMIT_LOGIN_PER_EMAIL="2/minute", RATE_LIMIT_LOGIN_PER_IP=OPEN
-        ) as app,
+        per_email(settings, "2/minute") as app,
         client_from(app, "203.0.113.1") as http,
     ):
         for variant in (email, email.upper()):
@@ -101,9 +102,7 @@ async def test_successful_sign_ins_count_too(settings: Settings, db: AsyncSessio
     user = await make_user(db, email=new_email())
     await db.commit()
     async with (
-        serving(
-            settings, RATE_LIMIT_LOGIN_PER_EMAIL="2/minute", RATE_LIMIT_LOGIN_PER_IP=OPEN
-        ) as app,
+        per_email(settings, "2/minute") as app,
         client_from(app, "203.0.113.20") as http,
     ):
         good = login_body(user.email, PASSWORD)
@@ -116,9 +115,7 @@ async def test_refresh_is_limited_per_account_the_token_names(
 ) -> None:
     user = await make_user(db, email=new_email())
     await db.commit()
-    async with serving(
-        settings, RATE_LIMIT_LOGIN_PER_EMAIL="3/minute", RATE_LIMIT_LOGIN_PER_IP=OPEN
-    ) as app:
+    async with per_email(settings, "3/minute") as app:
         async with client_from(app, "203.0.113.30") as http:
             signed_in = await http.post(LOGIN, json=login_body(user.email, PASSWORD))
         token, statuses = signed_in.json()["data"]["refresh_token"], []
@@ -163,9 +160,7 @@ async def test_anonymous_calls_are_limited_per_client_ip(settings: Settings) -> 
 async def test_headers_count_down_and_the_429_is_a_documented_problem(settings: Settings) -> None:
     email = new_email()
     async with (
-        serving(
-            settings, RATE_LIMIT_LOGIN_PER_EMAIL="2/minute", RATE_LIMIT_LOGIN_PER_IP=OPEN
-        ) as app,
+        per_email(settings, "2/minute") as app,
         client_from(app, "203.0.113.40") as http,
     ):
         responses = [await http.post(LOGIN, json=login_body(email)) for _ in range(3)]
@@ -205,9 +200,7 @@ async def test_login_and_refresh_report_the_tightest_limit(settings: Settings) -
 async def test_several_windows_per_scope_all_apply(settings: Settings) -> None:
     email = new_email()
     async with (
-        serving(
-            settings, RATE_LIMIT_LOGIN_PER_EMAIL="10/minute;2/hour", RATE_LIMIT_LOGIN_PER_IP=OPEN
-        ) as app,
+        per_email(settings, "10/minute;2/hour") as app,
         client_from(app, "203.0.113.42") as http,
     ):
         statuses = [(await http.post(LOGIN, json=login_body(email))).status_code for _ in range(3)]
