@@ -11,9 +11,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials
 
 from app.context import Principal, RequestContext
-from app.dependencies import BearerDep, SessionDep
+from app.dependencies import AccessClaimsDep, BearerDep, SessionDep
 from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.operation_spec import OperationSpec
 from app.rbac import Permission, Role, holds
@@ -21,7 +22,7 @@ from app.repositories.memberships import MembershipRepository
 from app.repositories.organizations import OrganizationRepository
 from app.repositories.users import UserRepository
 from app.request_state import request_id_of
-from app.tokens import InvalidTokenError, TokenService
+from app.tokens import TokenClaims
 
 
 def _path_uuid(request: Request, name: str) -> uuid.UUID | None:
@@ -32,14 +33,16 @@ def _path_uuid(request: Request, name: str) -> uuid.UUID | None:
         return None
 
 
-async def authenticate(ctx: RequestContext, tokens: TokenService, token: str | None) -> Principal:
+async def authenticate(
+    ctx: RequestContext,
+    credentials: HTTPAuthorizationCredentials | None,
+    claims: TokenClaims | None,
+) -> Principal:
     """The active user the access token names; 401 otherwise."""
-    if token is None:
+    if credentials is None:
         raise NotAuthenticated("A bearer access token is required.")
-    try:
-        claims = tokens.decode(token, expected_type="access")
-    except InvalidTokenError as exc:
-        raise NotAuthenticated("The access token is invalid or expired.") from exc
+    if claims is None:
+        raise NotAuthenticated("The access token is invalid or expired.")
     user = await UserRepository(ctx.session).get(claims.sub)
     if user is None or not user.is_active:
         raise NotAuthenticated("The access token's user no longer exists or is inactive.")
@@ -63,13 +66,12 @@ def authorize(operation: OperationSpec) -> Callable[..., Awaitable[RequestContex
     permission = Permission(operation.permission) if operation.permission else None
 
     async def dependency(
-        request: Request, session: SessionDep, credentials: BearerDep
+        request: Request, session: SessionDep, credentials: BearerDep, claims: AccessClaimsDep
     ) -> RequestContext:
         ctx = RequestContext(session=session, request_id=request_id_of(request))
         if operation.public or permission is None:
             return ctx
-        token = credentials.credentials if credentials is not None else None
-        principal = await authenticate(ctx, request.app.state.tokens, token)
+        principal = await authenticate(ctx, credentials, claims)
         ctx.principal = principal
         if operation.organization_scoped:
             org_id = _path_uuid(request, "org_id")

@@ -17,14 +17,13 @@ from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
-from fastapi.security import HTTPAuthorizationCredentials
 from limits import RateLimitItem
 
-from app.dependencies import BearerDep
+from app.dependencies import AccessClaimsDep
 from app.errors import RateLimited
 from app.operation_spec import OperationSpec
 from app.rate_limits import Quota, RateLimiter, account_key
-from app.tokens import InvalidTokenError, TokenService, TokenType
+from app.tokens import InvalidTokenError, TokenClaims, TokenService
 
 Check = tuple[tuple[RateLimitItem, ...], tuple[str, ...]]
 
@@ -34,12 +33,10 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def token_subject(tokens: TokenService, token: str | None, expected_type: TokenType) -> str | None:
-    """The user id a valid token names, or None."""
-    if not token:
-        return None
+def refresh_token_subject(tokens: TokenService, token: str) -> str | None:
+    """The user id a valid refresh token names, or None."""
     try:
-        return str(tokens.decode(token, expected_type=expected_type).sub)
+        return str(tokens.decode(token, expected_type="refresh").sub)
     except InvalidTokenError:
         return None
 
@@ -63,20 +60,18 @@ async def credential_checks(request: Request, limiter: RateLimiter) -> list[Chec
     if isinstance(email, str) and email:
         account = account_key(email)
     elif isinstance(refresh_token, str):
-        account = token_subject(request.app.state.tokens, refresh_token, "refresh")
+        account = refresh_token_subject(request.app.state.tokens, refresh_token)
     if account:
         checks.append((rules.credentials_per_account, ("credentials-account", account)))
     return checks
 
 
 def standard_checks(
-    request: Request, limiter: RateLimiter, credentials: HTTPAuthorizationCredentials | None
+    request: Request, limiter: RateLimiter, claims: TokenClaims | None
 ) -> list[Check]:
     """Calls per signed-in user, or per client IP without a valid access token."""
-    token = credentials.credentials if credentials else None
-    user = token_subject(request.app.state.tokens, token, "access")
-    if user is not None:
-        return [(limiter.rules.per_user, ("user", user))]
+    if claims is not None:
+        return [(limiter.rules.per_user, ("user", str(claims.sub)))]
     return [(limiter.rules.anonymous_per_ip, ("anonymous-ip", client_ip(request)))]
 
 
@@ -101,14 +96,14 @@ async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check
 def limit_rate(operation: OperationSpec) -> Callable[..., Awaitable[None]]:
     """The dependency that applies the operation's rate-limit policy."""
 
-    async def dependency(request: Request, credentials: BearerDep) -> None:
+    async def dependency(request: Request, claims: AccessClaimsDep) -> None:
         limiter: RateLimiter = request.app.state.rate_limiter
         if operation.rate_limit == "exempt" or not limiter.enabled:
             return
         if operation.rate_limit == "credentials":
             checks = await credential_checks(request, limiter)
         else:
-            checks = standard_checks(request, limiter, credentials)
+            checks = standard_checks(request, limiter, claims)
         await enforce(request, limiter, checks)
 
     dependency.__name__ = f"limit_rate_{operation.operation_id}"

@@ -315,3 +315,25 @@ async def test_deps_reports_a_reachable_redis(settings: Settings, redis_url: str
     assert deps.status_code == 200
     assert deps.json()["data"]["status"] == "pass"
     assert [check["name"] for check in deps.json()["data"]["checks"]] == ["database", "redis"]
+
+
+async def test_the_limiter_and_authorize_verify_the_access_token_once(
+    settings: Settings, app: FastAPI, db: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await make_user(db, email=new_email())
+    await db.commit()
+    async with serving(settings) as limited:
+        tokens = limited.state.tokens
+        decoded: list[str] = []
+        original = tokens.decode
+
+        def counting_decode(token: str, expected_type: Any) -> Any:
+            decoded.append(expected_type)
+            return original(token, expected_type=expected_type)
+
+        monkeypatch.setattr(tokens, "decode", counting_decode)
+        async with client_from(limited, "192.0.2.90") as http:
+            response = await http.get(ME, headers=auth_headers(app, user))
+    assert response.status_code == 200
+    assert response.headers["RateLimit-Remaining"] == "999999", "counted per user"
+    assert decoded == ["access"]
