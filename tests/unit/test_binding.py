@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
 import pytest
@@ -64,3 +65,10 @@ def test_bind_routers_refuses_missing_and_unknown_tags() -> None:
     assert "tag 'users': no handler registered" in text
     assert "tag 'gadgets': not in the spec" in text
     assert "createSite" in text
+
+
+def test_an_operation_without_permission_or_public_refuses_to_start() -> None:
+    undeclared = dataclasses.replace(OPERATIONS["createSite"], permission=None, public=False)
+    with pytest.raises(HandlerContractError) as raised:
+        bind_routers({}, {**OPERATIONS, "createSite": undeclared})
+    assert "createSite: declares neither x-permission nor x-public: true" in str(raised.value)
