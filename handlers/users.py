@@ -11,6 +11,7 @@ from app.api_runtime import Page, RequestContext
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
 from app.passwords import hash_password, verify_password
 from app.repositories.memberships import MembershipRepository
+from app.repositories.paging import Slice
 from app.repositories.refresh_tokens import RefreshTokenRepository
 from app.repositories.users import UserRepository, normalize_email
 from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
@@ -81,14 +82,15 @@ class UserHandlers:
         *,
         page: int,
         per_page: int,
+        cursor: str | None,
         q: str | None,
         is_active: bool | None,
         sort: Literal["email", "-email", "full_name", "-full_name", "created_at", "-created_at"],
     ) -> Page[User]:
         rows = await UserRepository(ctx.session).search(
-            q=q, is_active=is_active, sort=sort, page=page, per_page=per_page
+            q=q, is_active=is_active, sort=sort, window=Slice(page, per_page, cursor)
         )
-        return rows.map(to_user)
+        return rows.shaped_as(User)
 
     async def create_user(self, ctx: RequestContext, *, body: UserCreate) -> User:
         await _require_free_email(ctx, body.email)

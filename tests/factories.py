@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import models as orm
 from app.passwords import hash_password
 from app.rbac import Role
+from app.repositories.sites import SiteRepository
 
 SUPERADMIN_EMAIL = "root@example.com"
 SUPERADMIN_PASSWORD = "root-password-123"
@@ -71,7 +72,7 @@ async def add_member(
 
 
 async def make_site(db: AsyncSession, org: orm.Organization, **overrides: Any) -> orm.Site:
-    """A committed site of the organization."""
+    """A committed site of the organization (through the repository, which counts it)."""
     n = next(_counter)
     values: dict[str, Any] = {
         "organization_id": org.id,
@@ -80,8 +81,7 @@ async def make_site(db: AsyncSession, org: orm.Organization, **overrides: Any) -
         "timezone": "Europe/Berlin",
         "status": "active",
     }
-    site = orm.Site(**(values | overrides))
-    db.add(site)
+    site = await SiteRepository(db).add(orm.Site(**(values | overrides)))
     await db.commit()
     return site
 
