@@ -61,9 +61,16 @@ class Sort:
         return cursors.decode(
             cursor,
             scope,
-            value_type=self.column.type.python_type,
-            tiebreak_type=self.tiebreak.type.python_type,
+            value_type=_python_type(self.column),
+            tiebreak_type=_python_type(self.tiebreak),
         )
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type:
+    """The Python type of a column's values, looking through type decorators (UTCDateTime)."""
+    column_type = column.type
+    python_type: type = getattr(column_type, "impl_instance", column_type).python_type
+    return python_type
 
 
 @dataclass(frozen=True)
