@@ -37,9 +37,9 @@ class Sort:
         """The Sort for an API sort key (already validated against the spec's enum)."""
         return cls(columns[sort.removeprefix("-")], tiebreak, sort.startswith("-"))
 
-    def order_by(self) -> list[ColumnElement[Any]]:
-        """ORDER BY column, tiebreak - both ascending or both descending."""
-        if self.descending:
+    def order_by(self, *, reverse: bool = False) -> list[ColumnElement[Any]]:
+        """ORDER BY column, tiebreak - both ascending or both descending (or the reverse)."""
+        if self.descending != reverse:
             return [self.column.desc(), self.tiebreak.desc()]
         return [self.column.asc(), self.tiebreak.asc()]
 
@@ -107,15 +107,39 @@ async def fetch_page(
     if window.cursor is not None:
         position = sort.decode(window.cursor, binding)
         page = position.page
-        query = query.where(sort.after(position))
-    elif (page - 1) * window.per_page >= total:
-        return Page([], total, page, window.per_page)
+        query = query.where(sort.after(position)).order_by(*sort.order_by())
     else:
-        query = query.offset((page - 1) * window.per_page)
-    result = await session.execute(query.order_by(*sort.order_by()).limit(window.per_page + 1))
-    items = [row._asdict() for row in result]
+        start = (page - 1) * window.per_page
+        if start >= total:
+            return Page([], total, page, window.per_page)
+        if start > total // 2:
+            # Past the middle, walk from the end: the last page costs what the first one does.
+            end = min(start + window.per_page, total)
+            query = query.order_by(*sort.order_by(reverse=True)).offset(total - end)
+            items = await _rows(session, query.limit(end - start))
+            items.reverse()
+            return _page(items, end < total, total, page, window, sort, binding)
+        query = query.order_by(*sort.order_by()).offset(start)
+    items = await _rows(session, query.limit(window.per_page + 1))
+    more = len(items) > window.per_page
+    return _page(items[: window.per_page], more, total, page, window, sort, binding)
+
+
+async def _rows(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> list[Item]:
+    return [row._asdict() for row in await session.execute(query)]
+
+
+def _page(
+    items: list[Item],
+    more: bool,
+    total: int,
+    page: int,
+    window: Slice,
+    sort: Sort,
+    binding: Mapping[str, Any],
+) -> Page[Any]:
+    """The page, with the cursor of the next one when more rows follow."""
     next_cursor = None
-    if len(items) > window.per_page:
-        del items[window.per_page :]
+    if more and items:
         next_cursor = cursors.encode(binding, sort.position(items[-1], page + 1))
     return Page(items, total, page, window.per_page, next_cursor, window.cursor is not None)

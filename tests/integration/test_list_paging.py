@@ -65,6 +65,8 @@ async def test_cursor_walk_matches_the_page_walk(
             url, params={"sort": sort, "per_page": 5, "page": page}, headers=headers
         )
         by_page += [item["id"] for item in response.json()["data"]]
+    everything = await client.get(url, params={"sort": sort, "per_page": 100}, headers=headers)
+    assert by_page == [item["id"] for item in everything.json()["data"]]  # page 3 walks back
     by_cursor, metas = await _walk_by_cursor(client, url, headers, {"sort": sort, "per_page": 5})
     assert by_cursor == by_page
     assert len(set(by_cursor)) == 13
