@@ -14,8 +14,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.operation_spec import OperationSpec
-from app.problems import PROBLEM_JSON, problem_body
-from app.serialization import dump_json
+from app.problems import PROBLEM_JSON, dump_json, problem_body
 
 
 class AllowedMethods:

@@ -1,28 +1,35 @@
-"""The thin runtime that generated/ code imports: nothing else in app/ is imported from there."""
+"""The runtime that generated routers, operations and protocols import (the models import only
+app.validators): route registration, authorization with the unit of work, envelopes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from pydantic import ValidationInfo
+from fastapi import APIRouter, Depends, Response
 
 from app.authorization import authorize
 from app.context import RequestContext
-from app.email_syntax import accept_every_syntactically_valid_domain
 from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
 from app.query_parameters import reject_unknown_query
 from app.rate_limit_policy import limit_rate
 
-accept_every_syntactically_valid_domain()
 
-
-def reject_null(value: Any, info: ValidationInfo) -> Any:
-    """Validator for optional properties the spec does not allow to be null."""
-    if value is None:
-        raise ValueError(f"{info.field_name} may be omitted but must not be null")
-    return value
+def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:
+    """Register the decorated function as the operation's route, taking method, path and success
+    status from the spec; the rate limit and the unknown-parameter check run before anything
+    else (authorization and the body come after)."""
+    return router.api_route(
+        operation.path,
+        methods=[operation.method],
+        operation_id=operation.operation_id,
+        status_code=operation.status_code,
+        response_class=Response,
+        include_in_schema=False,
+        dependencies=[Depends(limit_rate(operation)), Depends(reject_unknown_query(operation))],
+    )
 
 
 __all__ = [
@@ -30,10 +37,8 @@ __all__ = [
     "Page",
     "RequestContext",
     "authorize",
-    "limit_rate",
-    "reject_null",
-    "reject_unknown_query",
     "respond_empty",
     "respond_page",
     "respond_single",
+    "route",
 ]

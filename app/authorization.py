@@ -1,28 +1,31 @@
-"""authorize(operation): authenticate the caller and apply the operation's x-permission.
+"""authorize(operation): the unit of work of a request, its caller and the x-permission check.
 
-The single place where access is decided: bearer token -> active user (read from the database
-on every request, so role changes apply at once) -> organization role for {org_id} routes ->
-rbac.holds(). A non-member of an organization gets 404, a member without the permission 403.
+The single place where access is decided: bearer token -> one query reading the active user of a
+live login session and their role in the {org_id} organization (on every request, so role
+changes and ended sessions apply at once) -> rbac.holds(). A non-member of an organization gets
+404, a member without the permission 403. It fails closed: an operation that is neither public
+nor declares a permission is refused to everyone (and app.binding refuses to start with one).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from app.context import Principal, RequestContext
-from app.dependencies import AccessClaimsDep, BearerDep, SessionDep
+from app.dependencies import AccessClaimsDep, BearerDep, database_of
 from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.operation_spec import OperationSpec
-from app.rbac import Permission, Role, holds
-from app.repositories.memberships import MembershipRepository
-from app.repositories.organizations import OrganizationRepository
-from app.repositories.users import UserRepository
-from app.request_state import request_id_of
+from app.problems import request_id_of
+from app.rbac import Permission, holds
+from app.repositories.login_sessions import LoginSessionRepository
 from app.tokens import TokenClaims
+from app.unit_of_work import UnitOfWork
+
+READ_ONLY_METHODS = frozenset({"GET"})
 
 
 def _path_uuid(request: Request, name: str) -> uuid.UUID | None:
@@ -33,58 +36,65 @@ def _path_uuid(request: Request, name: str) -> uuid.UUID | None:
         return None
 
 
-async def authenticate(
+async def admit(
     ctx: RequestContext,
+    request: Request,
+    operation: OperationSpec,
     credentials: HTTPAuthorizationCredentials | None,
     claims: TokenClaims | None,
-) -> Principal:
-    """The active user the access token names; 401 otherwise."""
+) -> None:
+    """Authenticate the caller and check the operation's permission; raises when refused."""
+    if operation.permission is None:
+        raise NotPermitted(
+            "This operation declares no permission, so nobody may call it.",
+            code="permission_undeclared",
+        )
+    permission = Permission(operation.permission)
     if credentials is None:
         raise NotAuthenticated("A bearer access token is required.")
     if claims is None:
         raise NotAuthenticated("The access token is invalid or expired.")
-    user = await UserRepository(ctx.session).get(claims.sub)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("The access token's user no longer exists or is inactive.")
-    return Principal(user_id=user.id, email=user.email, is_superadmin=user.is_superadmin)
-
-
-async def organization_role(
-    ctx: RequestContext, principal: Principal, org_id: uuid.UUID
-) -> Role | None:
-    """The caller's role in the organization; 404 when it is not visible to the caller."""
-    role = await MembershipRepository(ctx.session).role_of(org_id, principal.user_id)
-    if role is None and not (
-        principal.is_superadmin and await OrganizationRepository(ctx.session).get(org_id)
-    ):
+    org_id = _path_uuid(request, "org_id") if operation.organization_scoped else None
+    caller = await LoginSessionRepository(ctx.session).caller(claims.sid, claims.sub, org_id)
+    if caller is None:
+        raise NotAuthenticated(
+            "The access token's session has ended, or its user no longer exists or is inactive."
+        )
+    ctx.principal = Principal(caller.user_id, caller.email, caller.is_superadmin, claims.sid)
+    ctx.role = caller.role
+    if operation.organization_scoped and org_id is None:
+        return  # the route's own validation rejects the malformed id with 422
+    if org_id is not None and caller.role is None and not caller.organization_exists:
         raise NotFound("No such organization.", code="organization_not_found")
-    return role
+    if holds(permission, is_superadmin=caller.is_superadmin, role=caller.role):
+        return
+    if operation.allow_self and _path_uuid(request, operation.allow_self) == caller.user_id:
+        return
+    raise NotPermitted(f"Your role does not grant {permission.value}.", code="permission_denied")
 
 
-def authorize(operation: OperationSpec) -> Callable[..., Awaitable[RequestContext]]:
-    """The dependency that guards one operation."""
-    permission = Permission(operation.permission) if operation.permission else None
+def authorize(operation: OperationSpec) -> Callable[..., AsyncIterator[RequestContext]]:
+    """The dependency that guards one operation and owns its unit of work.
+
+    Declared with `scope="function"`, so its exit (the commit) runs after the handler returned
+    and the response was serialized, but before anything is sent: a failed commit is a problem
+    response, never a 200 followed by lost data.
+    """
+    read_only = operation.method in READ_ONLY_METHODS
 
     async def dependency(
-        request: Request, session: SessionDep, credentials: BearerDep, claims: AccessClaimsDep
-    ) -> RequestContext:
-        ctx = RequestContext(session=session, request_id=request_id_of(request))
-        if operation.public or permission is None:
-            return ctx
-        principal = await authenticate(ctx, credentials, claims)
-        ctx.principal = principal
-        if operation.organization_scoped:
-            org_id = _path_uuid(request, "org_id")
-            if org_id is None:
-                return ctx  # the route's own validation rejects the malformed id with 422
-            ctx.role = await organization_role(ctx, principal, org_id)
-        if holds(permission, is_superadmin=principal.is_superadmin, role=ctx.role):
-            return ctx
-        if operation.allow_self and _path_uuid(request, operation.allow_self) == principal.user_id:
-            return ctx
-        raise NotPermitted(
-            f"Your role does not grant {permission.value}.", code="permission_denied"
-        )
+        request: Request, credentials: BearerDep, claims: AccessClaimsDep
+    ) -> AsyncIterator[RequestContext]:
+        unit_of_work = UnitOfWork(database_of(request), read_only=read_only)
+        ctx = RequestContext(unit_of_work, request_id_of(request))
+        try:
+            if not operation.public:
+                await admit(ctx, request, operation, credentials, claims)
+            yield ctx
+        except BaseException as error:
+            await unit_of_work.finish(error)
+            raise
+        await unit_of_work.finish(None)
 
     dependency.__name__ = f"authorize_{operation.operation_id}"
     return dependency

@@ -83,6 +83,16 @@ def check_implementation(
     return problems
 
 
+def undeclared_access(operations: Mapping[str, OperationSpec]) -> list[str]:
+    """Operations that neither declare a permission nor are declared public (they would fail
+    closed at runtime: app.authorization refuses them to everyone)."""
+    return [
+        f"{operation_id}: declares neither x-permission nor x-public: true"
+        for operation_id, operation in operations.items()
+        if operation.permission is None and not operation.public
+    ]
+
+
 def bind_routers(
     implementations: Mapping[str, object], operations: Mapping[str, OperationSpec]
 ) -> list[APIRouter]:
@@ -90,7 +100,10 @@ def bind_routers(
     HandlerContractError listing every missing or mismatched handler."""
     tags = importlib.import_module("generated.routers").TAGS
     protocols = importlib.import_module("generated.protocols")
-    problems = [f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations]
+    problems = undeclared_access(operations)
+    problems += [
+        f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations
+    ]
     problems += [f"tag {tag!r}: not in the spec" for tag in implementations if tag not in tags]
     routers = []
     for tag in tags:

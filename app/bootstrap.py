@@ -8,14 +8,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
 from app.models import User
-from app.passwords import hash_password
+from app.passwords import PasswordHasher
 from app.repositories.users import UserRepository, normalize_email
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-async def ensure_first_superuser(db: Database, settings: Settings) -> None:
+async def ensure_first_superuser(
+    db: Database, settings: Settings, passwords: PasswordHasher
+) -> None:
     """Create the configured superadmin unless a user with that email exists.
 
     Idempotent, and safe when several workers start at once: the unique email constraint lets
@@ -27,7 +29,7 @@ async def ensure_first_superuser(db: Database, settings: Settings) -> None:
     async with db.session() as session:
         if await UserRepository(session).get_by_email(email) is not None:
             return
-        password_hash = await hash_password(settings.FIRST_SUPERUSER_PASSWORD.get_secret_value())
+        password_hash = await passwords.hash(settings.FIRST_SUPERUSER_PASSWORD.get_secret_value())
         session.add(
             User(
                 email=email,

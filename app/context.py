@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotAuthenticated
 from app.rbac import Role
+from app.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -18,16 +19,23 @@ class Principal:
     user_id: uuid.UUID
     email: str
     is_superadmin: bool
+    session_id: uuid.UUID
+    """The login session the access token belongs to."""
 
 
 @dataclass
 class RequestContext:
-    """The unit of work (session), the caller and, for organization routes, the caller's role."""
+    """The unit of work, the caller and, for organization routes, the caller's role."""
 
-    session: AsyncSession
+    unit_of_work: UnitOfWork
     request_id: str
     principal: Principal | None = None
     role: Role | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        """The request's database session (opened on first use; never committed by handlers)."""
+        return self.unit_of_work.session
 
     @property
     def user(self) -> Principal:
@@ -35,7 +43,3 @@ class RequestContext:
         if self.principal is None:
             raise NotAuthenticated()
         return self.principal
-
-    async def commit(self) -> None:
-        """Commit the unit of work; the generated route calls this before responding."""
-        await self.session.commit()

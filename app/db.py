@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event, make_url, text
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -93,6 +93,24 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+WRITE_TRANSACTION = {"write_transaction": True}
+"""Execution option of the unit of work's writing sessions."""
+
+
+def _begin_sqlite_write_immediately(connection: Connection) -> None:
+    """On SQLite, a writing unit of work takes the database's write lock when it begins.
+
+    pysqlite begins a transaction only before the first INSERT/UPDATE/DELETE, so a request's
+    reads (the owner count, the refresh token) would not be in its transaction, and
+    `SELECT ... FOR UPDATE` does not exist in SQLite: two requests could both read "two owners"
+    and both demote one. `BEGIN IMMEDIATE` makes writing transactions run one at a time, across
+    processes too; the others wait for the lock (the connection's busy timeout). Reads never
+    take it (they run in autocommit mode), nor do the plain sessions of tests and start-up.
+    """
+    if connection.get_execution_options().get("write_transaction"):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class Database:
     """The engine and session factory of one database."""
 
@@ -103,7 +121,20 @@ class Database:
         )
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(self.engine.sync_engine, "begin", _begin_sqlite_write_immediately)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.writing = async_sessionmaker(
+            self.engine.execution_options(**WRITE_TRANSACTION),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        """Sessions of writing requests: one transaction, committed once by the unit of work."""
+        self.reading = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        """Sessions of read-only requests: no BEGIN, no COMMIT, one round trip per query."""
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

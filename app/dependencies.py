@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Database
 from app.tokens import InvalidTokenError, TokenClaims
@@ -17,19 +15,6 @@ def database_of(request: Request) -> Database:
     """The Database the app factory created."""
     database: Database = request.app.state.database
     return database
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request; anything not committed by the route is rolled back."""
-    async with database_of(request).session() as session:
-        try:
-            yield session
-        finally:
-            if session.in_transaction():
-                await session.rollback()
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 bearer = HTTPBearer(auto_error=False)

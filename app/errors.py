@@ -24,6 +24,8 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
     title: ClassVar[str] = "Bad Request"
+    commits: ClassVar[bool] = False
+    """Whether the unit of work still commits what the request wrote (normally rolled back)."""
 
     def __init__(
         self,
@@ -56,6 +58,13 @@ class NotAuthenticated(DomainError):
     def __init__(self, detail: str = "Authentication required.", **kwargs: Any) -> None:
         kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
         super().__init__(detail, **kwargs)
+
+
+class RefreshTokenReused(NotAuthenticated):
+    """A rotated refresh token came back: its session is ended, and that must outlive the 401."""
+
+    code = "refresh_token_reused"
+    commits = True
 
 
 class NotPermitted(DomainError):

@@ -19,10 +19,12 @@ from app.db import Database
 from app.docs import install_docs
 from app.middleware import RequestContextMiddleware
 from app.migrations import head_revision
+from app.passwords import PasswordHasher
 from app.problems import install_problem_handlers
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
 from app.tokens import TokenService
+from app.validators import accept_every_syntactically_valid_domain
 from generated.operations import OPERATIONS
 from generated.protocols import HandlerSet
 from handlers.auth import AuthHandlers
@@ -35,15 +37,17 @@ from handlers.users import UserHandlers
 logger = logging.getLogger(__name__)
 
 
-def implementations(database: Database, tokens: TokenService, limiter: RateLimiter) -> HandlerSet:
+def implementations(
+    database: Database, tokens: TokenService, passwords: PasswordHasher, limiter: RateLimiter
+) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
     return HandlerSet(
-        auth=AuthHandlers(tokens),
+        auth=AuthHandlers(tokens, passwords),
         health=HealthHandlers(database, head_revision(), limiter),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),
-        users=UserHandlers(),
+        users=UserHandlers(passwords),
     )
 
 
@@ -53,14 +57,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logging.basicConfig(
         level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    accept_every_syntactically_valid_domain()
     database = Database(settings)
     tokens = TokenService(settings)
+    passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
-    routers = bind_routers(implementations(database, tokens, limiter), OPERATIONS)
+    routers = bind_routers(implementations(database, tokens, passwords, limiter), OPERATIONS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await ensure_first_superuser(database, settings)
+        await ensure_first_superuser(database, settings, passwords)
         yield
         await database.dispose()
         logger.info("database connections closed")
@@ -76,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.tokens = tokens
+    app.state.passwords = passwords
     app.state.rate_limiter = limiter
     for router in routers:
         app.include_router(router)

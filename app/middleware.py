@@ -10,9 +10,8 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import PROBLEM_JSON, problem_body
+from app.problems import PROBLEM_JSON, dump_json, problem_body
 from app.rate_limits import Quota
-from app.serialization import dump_json
 
 API_VERSION = "1"
 SUPPORTED_VERSIONS = (API_VERSION,)

@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic_core import to_json
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
 from app.errors import DomainError, FieldError
-from app.request_state import request_id_of
-from app.serialization import dump_json
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)
@@ -34,6 +34,16 @@ HTTP_CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
+
+
+def dump_json(value: Any) -> bytes:
+    """Compact JSON bytes for any value pydantic can serialise (models, UUIDs, datetimes)."""
+    return to_json(value, by_alias=True)
+
+
+def request_id_of(connection: HTTPConnection) -> str:
+    """The X-Request-ID app.middleware assigned to this request."""
+    return str(getattr(connection.state, "request_id", "-"))
 
 
 def problem_body(

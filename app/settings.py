@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 from functools import cache
 from typing import Literal, Self
 
@@ -81,6 +82,10 @@ class Settings(BaseSettings):
     RATE_LIMIT_AUTHENTICATED: str = "120/minute"
     RATE_LIMIT_ANONYMOUS: str = "60/minute"
     FORWARDED_ALLOW_IPS: str = ""
+    PASSWORD_HASH_MEMORY_KIB: int = Field(default=19 * 1024, ge=1024)
+    PASSWORD_HASH_TIME_COST: int = Field(default=2, ge=1)
+    PASSWORD_HASH_PARALLELISM: int = Field(default=1, ge=1)
+    PASSWORD_HASH_CONCURRENCY: int | None = Field(default=None, ge=1)
 
     @field_validator(
         "RATE_LIMIT_LOGIN_PER_IP",
@@ -138,6 +143,14 @@ class Settings(BaseSettings):
     def trusted_proxies(self) -> list[str]:
         """The addresses whose X-Forwarded-For header is believed."""
         return parse_trusted_proxies(self.FORWARDED_ALLOW_IPS)
+
+    @property
+    def password_hash_concurrency(self) -> int:
+        """How many password hashes may run at once: PASSWORD_HASH_CONCURRENCY, by default one
+        less than the CPUs (at least one), so a core is always left for everything else."""
+        if self.PASSWORD_HASH_CONCURRENCY is not None:
+            return self.PASSWORD_HASH_CONCURRENCY
+        return max(1, (os.cpu_count() or 1) - 1)
 
     @property
     def is_sqlite(self) -> bool:

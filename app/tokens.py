@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from jose import JWTError, jwt
 
@@ -13,7 +13,7 @@ from app.db import utcnow
 from app.settings import Settings
 
 TokenType = Literal["access", "refresh"]
-REQUIRED_CLAIMS = ("sub", "type", "iat", "nbf", "exp", "iss", "aud", "jti")
+REQUIRED_CLAIMS = ("sub", "type", "iat", "nbf", "exp", "iss", "aud", "jti", "sid")
 
 
 class InvalidTokenError(Exception):
@@ -37,7 +37,8 @@ class TokenClaims:
     sub: uuid.UUID
     jti: uuid.UUID
     type: TokenType
-    family_id: uuid.UUID | None
+    sid: uuid.UUID
+    """The login session (app.models.LoginSession) the token belongs to."""
     exp: dt.datetime
 
 
@@ -55,11 +56,10 @@ class TokenService:
         }
 
     def _issue(
-        self, user_id: uuid.UUID, token_type: TokenType, extra: dict[str, Any]
+        self, user_id: uuid.UUID, token_type: TokenType, session_id: uuid.UUID, jti: uuid.UUID
     ) -> IssuedToken:
         now = utcnow()
         lifetime = self.lifetimes[token_type]
-        jti = uuid.uuid4()
         claims = {
             "sub": str(user_id),
             "type": token_type,
@@ -69,18 +69,20 @@ class TokenService:
             "iss": self.issuer,
             "aud": self.audience,
             "jti": str(jti),
-            **extra,
+            "sid": str(session_id),
         }
         token = jwt.encode(claims, self.key, algorithm=self.algorithm)
         return IssuedToken(token, jti, now + lifetime, int(lifetime.total_seconds()))
 
-    def issue_access(self, user_id: uuid.UUID) -> IssuedToken:
-        """A short-lived access token."""
-        return self._issue(user_id, "access", {})
+    def issue_access(self, user_id: uuid.UUID, session_id: uuid.UUID) -> IssuedToken:
+        """A short-lived access token of a login session."""
+        return self._issue(user_id, "access", session_id, uuid.uuid4())
 
-    def issue_refresh(self, user_id: uuid.UUID, family_id: uuid.UUID) -> IssuedToken:
-        """A refresh token belonging to a family (one login's chain of rotations)."""
-        return self._issue(user_id, "refresh", {"fam": str(family_id)})
+    def issue_refresh(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, jti: uuid.UUID | None = None
+    ) -> IssuedToken:
+        """A refresh token of a login session (jti: the one the session will accept next)."""
+        return self._issue(user_id, "refresh", session_id, jti or uuid.uuid4())
 
     def decode(self, token: str, expected_type: TokenType) -> TokenClaims:
         """The verified claims; InvalidTokenError for anything unacceptable."""
@@ -104,14 +106,11 @@ class TokenService:
                 raise InvalidTokenError(f"missing claims: {', '.join(missing)}")
             if claims["type"] != expected_type:
                 raise InvalidTokenError(f"expected a {expected_type} token")
-            family = claims.get("fam")
-            if expected_type == "refresh" and family is None:
-                raise InvalidTokenError("refresh token without family")
             return TokenClaims(
                 sub=uuid.UUID(claims["sub"]),
                 jti=uuid.UUID(claims["jti"]),
                 type=expected_type,
-                family_id=uuid.UUID(family) if family else None,
+                sid=uuid.UUID(claims["sid"]),
                 exp=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
             )
         except InvalidTokenError:

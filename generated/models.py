@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.api_runtime import reject_null
+from app.validators import reject_null
 
 
 class CurrentUserUpdate(BaseModel):

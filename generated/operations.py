@@ -6,7 +6,7 @@
 Generated from openapi/ by `make generate`; do not edit.
 """
 
-from app.api_runtime import OperationSpec
+from app.operation_spec import OperationSpec
 
 OPERATIONS: dict[str, OperationSpec] = {
     "login": OperationSpec(

@@ -1,13 +1,18 @@
-"""Authentication: login, refreshToken (rotating, with reuse detection) and logout."""
+"""Authentication: login, refreshToken (rotating, with reuse detection) and logout.
+
+A login opens a login session; its tokens name it (`sid`). Refreshing swaps the session's one
+redeemable refresh token for a new one in a single conditional UPDATE; presenting an older one
+of the same session is a reuse, which ends the session (and every token it issued).
+"""
 
 from __future__ import annotations
 
 import uuid
 
 from app.api_runtime import RequestContext
-from app.errors import NotAuthenticated
-from app.passwords import verify_or_dummy
-from app.repositories.refresh_tokens import RefreshTokenRepository
+from app.errors import NotAuthenticated, RefreshTokenReused
+from app.passwords import PasswordHasher
+from app.repositories.login_sessions import LoginSessionRepository
 from app.repositories.users import UserRepository
 from app.tokens import InvalidTokenError, TokenClaims, TokenService
 from generated.models import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, TokenType
@@ -18,18 +23,14 @@ INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
 class AuthHandlers:
     """Implements generated.protocols.AuthOperations."""
 
-    def __init__(self, tokens: TokenService) -> None:
+    def __init__(self, tokens: TokenService, passwords: PasswordHasher) -> None:
         self.tokens = tokens
+        self.passwords = passwords
 
-    async def _issue(
-        self, ctx: RequestContext, user_id: uuid.UUID, family_id: uuid.UUID
-    ) -> TokenPair:
-        """A new access token and a new refresh token of the given family."""
-        access = self.tokens.issue_access(user_id)
-        refresh = self.tokens.issue_refresh(user_id, family_id)
-        await RefreshTokenRepository(ctx.session).add(
-            jti=refresh.jti, family_id=family_id, user_id=user_id, expires_at=refresh.expires_at
-        )
+    def _pair(self, user_id: uuid.UUID, session_id: uuid.UUID, refresh_jti: uuid.UUID) -> TokenPair:
+        """A new access token and the session's next refresh token."""
+        access = self.tokens.issue_access(user_id, session_id)
+        refresh = self.tokens.issue_refresh(user_id, session_id, refresh_jti)
         return TokenPair(
             access_token=access.token,
             refresh_token=refresh.token,
@@ -46,36 +47,40 @@ class AuthHandlers:
     async def login(self, ctx: RequestContext, *, body: LoginRequest) -> TokenPair:
         user = await UserRepository(ctx.session).get_by_email(body.email)
         # Unknown emails are checked against a dummy hash, so both failures take as long.
-        valid = await verify_or_dummy(body.password, user.password_hash if user else None)
+        valid = await self.passwords.verify_or_dummy(
+            body.password, user.password_hash if user else None
+        )
         if user is None or not valid or not user.is_active:
             raise NotAuthenticated("Incorrect email or password.", code="invalid_credentials")
-        return await self._issue(ctx, user.id, uuid.uuid4())
+        session_id, refresh_jti = uuid.uuid4(), uuid.uuid4()
+        await LoginSessionRepository(ctx.session).open(session_id, user.id, refresh_jti)
+        return self._pair(user.id, session_id, refresh_jti)
 
     async def refresh_token(self, ctx: RequestContext, *, body: RefreshRequest) -> TokenPair:
         claims = self._claims(body.refresh_token)
-        repository = RefreshTokenRepository(ctx.session)
-        stored = await repository.get(claims.jti)
-        if stored is None or stored.revoked_at is not None or stored.user_id != claims.sub:
+        sessions = LoginSessionRepository(ctx.session)
+        next_jti = uuid.uuid4()
+        if await sessions.rotate(claims.sid, claims.sub, claims.jti, next_jti):
+            return self._pair(claims.sub, claims.sid, next_jti)
+        stored = await sessions.get(claims.sid)
+        if (
+            stored is None
+            or stored.revoked_at is not None
+            or stored.user_id != claims.sub
+            or stored.refresh_jti == claims.jti  # current token, but the user is inactive
+        ):
             raise NotAuthenticated(INVALID_REFRESH, code="invalid_refresh_token")
-        if stored.used_at is not None:
-            # A rotated token came back: assume it was stolen and end the whole family. The
-            # revocation must survive the 401, so it is committed here rather than by the route.
-            await repository.revoke_family(stored.family_id)
-            await ctx.commit()
-            raise NotAuthenticated(
-                "The refresh token was already used; this session has been revoked.",
-                code="refresh_token_reused",
-            )
-        user = await UserRepository(ctx.session).get(claims.sub)
-        if user is None or not user.is_active:
-            raise NotAuthenticated(INVALID_REFRESH, code="invalid_refresh_token")
-        await repository.mark_used(stored)
-        return await self._issue(ctx, user.id, stored.family_id)
+        # An older token of a live session came back: assume it was stolen and end the session.
+        # RefreshTokenReused `commits`, so the unit of work keeps the revocation despite the 401.
+        await sessions.end(claims.sid, user_id=claims.sub)
+        raise RefreshTokenReused(
+            "The refresh token was already used; this session has been revoked."
+        )
 
     async def logout(self, ctx: RequestContext, *, body: LogoutRequest) -> None:
+        """Ends the session while this is its current refresh token; a rotated or unknown token
+        ends nothing (and still answers 204: signing out twice is not an error)."""
         claims = self._claims(body.refresh_token)
-        repository = RefreshTokenRepository(ctx.session)
-        stored = await repository.get(claims.jti)
-        if stored is None or stored.user_id != claims.sub:
-            raise NotAuthenticated(INVALID_REFRESH, code="invalid_refresh_token")
-        await repository.revoke_family(stored.family_id)
+        await LoginSessionRepository(ctx.session).end(
+            claims.sid, user_id=claims.sub, refresh_jti=claims.jti
+        )

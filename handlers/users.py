@@ -9,10 +9,10 @@ from typing import Literal
 from app import models as orm
 from app.api_runtime import Page, RequestContext
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
-from app.passwords import hash_password, verify_password
+from app.passwords import PasswordHasher
+from app.repositories.login_sessions import LoginSessionRepository
 from app.repositories.memberships import MembershipRepository
 from app.repositories.paging import Slice
-from app.repositories.refresh_tokens import RefreshTokenRepository
 from app.repositories.users import UserRepository, normalize_email
 from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
 
@@ -44,25 +44,32 @@ async def _keep_a_superadmin(ctx: RequestContext, user: orm.User) -> None:
         raise Conflict("The last active superadmin cannot be removed.", code="last_superadmin")
 
 
-async def _require_current_password(user: orm.User, current_password: str | None) -> None:
+async def _require_current_password(
+    passwords: PasswordHasher, user: orm.User, current_password: str | None
+) -> None:
     """A password change must be confirmed with the current password."""
     if current_password is None:
         raise InvalidInput(
             "Changing the password requires current_password.",
             errors=[FieldError("body.current_password", "Field required", "missing")],
         )
-    if not await verify_password(current_password, user.password_hash):
+    if not await passwords.verify(current_password, user.password_hash):
         raise NotPermitted("The current password is incorrect.", code="invalid_current_password")
 
 
-async def _set_password(ctx: RequestContext, user: orm.User, password: str) -> None:
-    """Store a new password and end every session of the user."""
-    user.password_hash = await hash_password(password)
-    await RefreshTokenRepository(ctx.session).revoke_user(user.id)
+async def _set_password(
+    ctx: RequestContext, passwords: PasswordHasher, user: orm.User, password: str
+) -> None:
+    """Store a new password and end every session of the user (the caller's own included)."""
+    user.password_hash = await passwords.hash(password)
+    await LoginSessionRepository(ctx.session).end_all(user.id)
 
 
 class UserHandlers:
     """Implements generated.protocols.UsersOperations."""
+
+    def __init__(self, passwords: PasswordHasher) -> None:
+        self.passwords = passwords
 
     async def get_current_user(self, ctx: RequestContext) -> User:
         return to_user(await _existing(ctx, ctx.user.user_id))
@@ -72,8 +79,8 @@ class UserHandlers:
         if body.full_name is not None:
             user.full_name = body.full_name
         if body.password is not None:
-            await _require_current_password(user, body.current_password)
-            await _set_password(ctx, user, body.password)
+            await _require_current_password(self.passwords, user, body.current_password)
+            await _set_password(ctx, self.passwords, user, body.password)
         return to_user(await UserRepository(ctx.session).save(user))
 
     async def list_users(
@@ -97,7 +104,7 @@ class UserHandlers:
         user = orm.User(
             email=normalize_email(body.email),
             full_name=body.full_name,
-            password_hash=await hash_password(body.password),
+            password_hash=await self.passwords.hash(body.password),
             is_active=body.is_active,
             is_superadmin=body.is_superadmin,
         )
@@ -117,12 +124,15 @@ class UserHandlers:
             await _keep_a_superadmin(ctx, user)
         if body.full_name is not None:
             user.full_name = body.full_name
+        if body.is_active is False and user.is_active:
+            # Deactivation ends every session; reactivating later does not revive them.
+            await LoginSessionRepository(ctx.session).end_all(user.id)
         if body.is_active is not None:
             user.is_active = body.is_active
         if body.is_superadmin is not None:
             user.is_superadmin = body.is_superadmin
         if body.password is not None:
-            await _set_password(ctx, user, body.password)
+            await _set_password(ctx, self.passwords, user, body.password)
         return to_user(await UserRepository(ctx.session).save(user))
 
     async def delete_user(self, ctx: RequestContext, *, user_id: uuid.UUID) -> None:

@@ -26,7 +26,7 @@ OUT = ROOT / "generated"
 BIN = Path(sys.executable).parent
 HEADER = "# Generated from openapi/ by `make generate` (datamodel-code-generator); do not edit."
 GENERATED_BY_FASTAPI_CODEGEN = ("operations.py", "protocols.py")
-REJECT_NULL = "app.api_runtime.reject_null"
+REJECT_NULL = "app.validators.reject_null"
 
 
 def run(*command: str | Path) -> None:

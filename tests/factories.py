@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models as orm
-from app.passwords import hash_password
+from app.passwords import PasswordHasher
 from app.rbac import Role
+from app.repositories.login_sessions import LoginSessionRepository
 from app.repositories.sites import SiteRepository
+from app.settings import Settings
 
 SUPERADMIN_EMAIL = "root@example.com"
 SUPERADMIN_PASSWORD = "root-password-123"
@@ -25,7 +27,7 @@ async def password_hash() -> str:
     """The hash of PASSWORD, computed once (argon2 is deliberately slow)."""
     global _password_hash
     if _password_hash is None:
-        _password_hash = await hash_password(PASSWORD)
+        _password_hash = await PasswordHasher(Settings(APP_ENV="development")).hash(PASSWORD)
     return _password_hash
 
 
@@ -86,8 +88,13 @@ async def make_site(db: AsyncSession, org: orm.Organization, **overrides: Any) -
     return site
 
 
-def auth_headers(app: FastAPI, user: orm.User | uuid.UUID) -> dict[str, str]:
-    """A bearer header with a fresh access token for the user."""
+async def auth_headers(app: FastAPI, user: orm.User | uuid.UUID) -> dict[str, str]:
+    """A bearer header with an access token of a new login session of the user (as if they had
+    signed in)."""
     user_id = user if isinstance(user, uuid.UUID) else user.id
-    token = app.state.tokens.issue_access(user_id).token
+    session_id = uuid.uuid4()
+    async with app.state.database.session() as db:
+        await LoginSessionRepository(db).open(session_id, user_id, refresh_jti=uuid.uuid4())
+        await db.commit()
+    token = app.state.tokens.issue_access(user_id, session_id).token
     return {"Authorization": f"Bearer {token}"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.models import Membership, User
 from app.pagination import Page
@@ -84,18 +84,17 @@ class MembershipRepository(Repository[Membership]):
         return len(list(owners))
 
     async def solely_owned_by(self, user_id: uuid.UUID) -> list[uuid.UUID]:
-        """Organizations in which this user is the only owner."""
-        single_owner = (
-            select(Membership.organization_id)
-            .where(Membership.role == Role.OWNER.value)
-            .group_by(Membership.organization_id)
-            .having(func.count() == 1)
+        """Organizations in which this user is the only owner; locks the owners of every
+        organization the user owns, so a concurrent demotion cannot slip in between."""
+        owned = select(Membership.organization_id).where(
+            Membership.user_id == user_id, Membership.role == Role.OWNER.value
         )
-        rows = await self.session.scalars(
-            select(Membership.organization_id).where(
-                Membership.user_id == user_id,
-                Membership.role == Role.OWNER.value,
-                Membership.organization_id.in_(single_owner),
-            )
+        owners = await self.session.execute(
+            select(Membership.organization_id, Membership.user_id)
+            .where(Membership.role == Role.OWNER.value, Membership.organization_id.in_(owned))
+            .with_for_update()
         )
-        return list(rows)
+        counts: dict[uuid.UUID, int] = {}
+        for org_id, _ in owners:
+            counts[org_id] = counts.get(org_id, 0) + 1
+        return [org_id for org_id, count in counts.items() if count == 1]

@@ -13,10 +13,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
-    limit_rate,
-    reject_unknown_query,
     respond_empty,
     respond_single,
+    route,
 )
 from generated.models import (
     LoginRequest,
@@ -32,20 +31,13 @@ def build_router(impl: AuthOperations) -> APIRouter:
     """An APIRouter serving every `auth` operation through ``impl``."""
     router = APIRouter()
 
-    @router.post(
-        "/api/v1/auth/login",
-        operation_id="login",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["login"])),
-            Depends(reject_unknown_query(OPERATIONS["login"])),
-        ],
-    )
+    @route(router, OPERATIONS["login"])
     async def login(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["login"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["login"]), scope="function"),
+        ],
         body: LoginRequest,
     ) -> Response:
         """login: Sign in"""
@@ -53,7 +45,6 @@ def build_router(impl: AuthOperations) -> APIRouter:
             ctx,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             TokenPairEnvelope,
@@ -62,20 +53,13 @@ def build_router(impl: AuthOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.post(
-        "/api/v1/auth/logout",
-        operation_id="logout",
-        status_code=204,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["logout"])),
-            Depends(reject_unknown_query(OPERATIONS["logout"])),
-        ],
-    )
+    @route(router, OPERATIONS["logout"])
     async def logout(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["logout"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["logout"]), scope="function"),
+        ],
         body: LogoutRequest,
     ) -> Response:
         """logout: Sign out"""
@@ -83,23 +67,15 @@ def build_router(impl: AuthOperations) -> APIRouter:
             ctx,
             body=body,
         )
-        await ctx.commit()
         return respond_empty()
 
-    @router.post(
-        "/api/v1/auth/refresh",
-        operation_id="refreshToken",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["refreshToken"])),
-            Depends(reject_unknown_query(OPERATIONS["refreshToken"])),
-        ],
-    )
+    @route(router, OPERATIONS["refreshToken"])
     async def refresh_token(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["refreshToken"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["refreshToken"]), scope="function"),
+        ],
         body: RefreshRequest,
     ) -> Response:
         """refreshToken: Rotate a refresh token"""
@@ -107,7 +83,6 @@ def build_router(impl: AuthOperations) -> APIRouter:
             ctx,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             TokenPairEnvelope,

@@ -13,9 +13,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
-    limit_rate,
-    reject_unknown_query,
     respond_single,
+    route,
 )
 from generated.models import (
     HealthEnvelope,
@@ -28,26 +27,18 @@ def build_router(impl: HealthOperations) -> APIRouter:
     """An APIRouter serving every `health` operation through ``impl``."""
     router = APIRouter()
 
-    @router.get(
-        "/health/deps",
-        operation_id="getDependencies",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getDependencies"])),
-            Depends(reject_unknown_query(OPERATIONS["getDependencies"])),
-        ],
-    )
+    @route(router, OPERATIONS["getDependencies"])
     async def get_dependencies(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getDependencies"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getDependencies"]), scope="function"),
+        ],
     ) -> Response:
         """getDependencies: Dependencies"""
         result = await impl.get_dependencies(
             ctx,
         )
-        await ctx.commit()
         return respond_single(
             request,
             HealthEnvelope,
@@ -56,26 +47,18 @@ def build_router(impl: HealthOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/health/live",
-        operation_id="getLiveness",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getLiveness"])),
-            Depends(reject_unknown_query(OPERATIONS["getLiveness"])),
-        ],
-    )
+    @route(router, OPERATIONS["getLiveness"])
     async def get_liveness(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getLiveness"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getLiveness"]), scope="function"),
+        ],
     ) -> Response:
         """getLiveness: Liveness"""
         result = await impl.get_liveness(
             ctx,
         )
-        await ctx.commit()
         return respond_single(
             request,
             HealthEnvelope,
@@ -84,26 +67,18 @@ def build_router(impl: HealthOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/health/ready",
-        operation_id="getReadiness",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getReadiness"])),
-            Depends(reject_unknown_query(OPERATIONS["getReadiness"])),
-        ],
-    )
+    @route(router, OPERATIONS["getReadiness"])
     async def get_readiness(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getReadiness"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getReadiness"]), scope="function"),
+        ],
     ) -> Response:
         """getReadiness: Readiness"""
         result = await impl.get_readiness(
             ctx,
         )
-        await ctx.commit()
         return respond_single(
             request,
             HealthEnvelope,

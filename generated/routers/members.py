@@ -14,11 +14,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
-    limit_rate,
-    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
+    route,
 )
 from generated.models import (
     MemberCreate,
@@ -35,20 +34,13 @@ def build_router(impl: MembersOperations) -> APIRouter:
     """An APIRouter serving every `members` operation through ``impl``."""
     router = APIRouter()
 
-    @router.post(
-        "/api/v1/organizations/{org_id}/members",
-        operation_id="addOrganizationMember",
-        status_code=201,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["addOrganizationMember"])),
-            Depends(reject_unknown_query(OPERATIONS["addOrganizationMember"])),
-        ],
-    )
+    @route(router, OPERATIONS["addOrganizationMember"])
     async def add_organization_member(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["addOrganizationMember"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["addOrganizationMember"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         body: MemberCreate,
     ) -> Response:
@@ -58,7 +50,6 @@ def build_router(impl: MembersOperations) -> APIRouter:
             org_id=org_id,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             MemberEnvelope,
@@ -67,20 +58,13 @@ def build_router(impl: MembersOperations) -> APIRouter:
             location_field="user_id",
         )
 
-    @router.get(
-        "/api/v1/organizations/{org_id}/members/{user_id}",
-        operation_id="getOrganizationMember",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getOrganizationMember"])),
-            Depends(reject_unknown_query(OPERATIONS["getOrganizationMember"])),
-        ],
-    )
+    @route(router, OPERATIONS["getOrganizationMember"])
     async def get_organization_member(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getOrganizationMember"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getOrganizationMember"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         user_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -90,7 +74,6 @@ def build_router(impl: MembersOperations) -> APIRouter:
             org_id=org_id,
             user_id=user_id,
         )
-        await ctx.commit()
         return respond_single(
             request,
             MemberEnvelope,
@@ -99,20 +82,13 @@ def build_router(impl: MembersOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/api/v1/organizations/{org_id}/members",
-        operation_id="listOrganizationMembers",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["listOrganizationMembers"])),
-            Depends(reject_unknown_query(OPERATIONS["listOrganizationMembers"])),
-        ],
-    )
+    @route(router, OPERATIONS["listOrganizationMembers"])
     async def list_organization_members(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listOrganizationMembers"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["listOrganizationMembers"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -137,23 +113,15 @@ def build_router(impl: MembersOperations) -> APIRouter:
             role=role,
             sort=sort,
         )
-        await ctx.commit()
         return respond_page(request, MemberPage, result)
 
-    @router.delete(
-        "/api/v1/organizations/{org_id}/members/{user_id}",
-        operation_id="removeOrganizationMember",
-        status_code=204,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["removeOrganizationMember"])),
-            Depends(reject_unknown_query(OPERATIONS["removeOrganizationMember"])),
-        ],
-    )
+    @route(router, OPERATIONS["removeOrganizationMember"])
     async def remove_organization_member(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["removeOrganizationMember"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["removeOrganizationMember"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         user_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -163,23 +131,15 @@ def build_router(impl: MembersOperations) -> APIRouter:
             org_id=org_id,
             user_id=user_id,
         )
-        await ctx.commit()
         return respond_empty()
 
-    @router.patch(
-        "/api/v1/organizations/{org_id}/members/{user_id}",
-        operation_id="updateOrganizationMember",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["updateOrganizationMember"])),
-            Depends(reject_unknown_query(OPERATIONS["updateOrganizationMember"])),
-        ],
-    )
+    @route(router, OPERATIONS["updateOrganizationMember"])
     async def update_organization_member(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["updateOrganizationMember"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["updateOrganizationMember"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         user_id: Annotated[UUID, Path()],
         body: MemberUpdate,
@@ -191,7 +151,6 @@ def build_router(impl: MembersOperations) -> APIRouter:
             user_id=user_id,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             MemberEnvelope,

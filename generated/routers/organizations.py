@@ -14,11 +14,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
-    limit_rate,
-    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
+    route,
 )
 from generated.models import (
     OrganizationCreate,
@@ -34,20 +33,13 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
     """An APIRouter serving every `organizations` operation through ``impl``."""
     router = APIRouter()
 
-    @router.post(
-        "/api/v1/organizations",
-        operation_id="createOrganization",
-        status_code=201,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["createOrganization"])),
-            Depends(reject_unknown_query(OPERATIONS["createOrganization"])),
-        ],
-    )
+    @route(router, OPERATIONS["createOrganization"])
     async def create_organization(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["createOrganization"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["createOrganization"]), scope="function"),
+        ],
         body: OrganizationCreate,
     ) -> Response:
         """createOrganization: Create an organization"""
@@ -55,7 +47,6 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             ctx,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             OrganizationEnvelope,
@@ -64,20 +55,13 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             location_field="id",
         )
 
-    @router.delete(
-        "/api/v1/organizations/{org_id}",
-        operation_id="deleteOrganization",
-        status_code=204,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["deleteOrganization"])),
-            Depends(reject_unknown_query(OPERATIONS["deleteOrganization"])),
-        ],
-    )
+    @route(router, OPERATIONS["deleteOrganization"])
     async def delete_organization(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["deleteOrganization"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["deleteOrganization"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
     ) -> Response:
         """deleteOrganization: Delete an organization"""
@@ -85,23 +69,15 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             ctx,
             org_id=org_id,
         )
-        await ctx.commit()
         return respond_empty()
 
-    @router.get(
-        "/api/v1/organizations/{org_id}",
-        operation_id="getOrganization",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getOrganization"])),
-            Depends(reject_unknown_query(OPERATIONS["getOrganization"])),
-        ],
-    )
+    @route(router, OPERATIONS["getOrganization"])
     async def get_organization(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getOrganization"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getOrganization"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
     ) -> Response:
         """getOrganization: Get an organization"""
@@ -109,7 +85,6 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             ctx,
             org_id=org_id,
         )
-        await ctx.commit()
         return respond_single(
             request,
             OrganizationEnvelope,
@@ -118,20 +93,13 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/api/v1/organizations",
-        operation_id="listOrganizations",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["listOrganizations"])),
-            Depends(reject_unknown_query(OPERATIONS["listOrganizations"])),
-        ],
-    )
+    @route(router, OPERATIONS["listOrganizations"])
     async def list_organizations(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listOrganizations"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["listOrganizations"]), scope="function"),
+        ],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
         cursor: Annotated[
@@ -152,23 +120,15 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             q=q,
             sort=sort,
         )
-        await ctx.commit()
         return respond_page(request, OrganizationPage, result)
 
-    @router.patch(
-        "/api/v1/organizations/{org_id}",
-        operation_id="updateOrganization",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["updateOrganization"])),
-            Depends(reject_unknown_query(OPERATIONS["updateOrganization"])),
-        ],
-    )
+    @route(router, OPERATIONS["updateOrganization"])
     async def update_organization(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["updateOrganization"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["updateOrganization"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         body: OrganizationUpdate,
     ) -> Response:
@@ -178,7 +138,6 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             org_id=org_id,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             OrganizationEnvelope,

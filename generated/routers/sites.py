@@ -14,11 +14,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
-    limit_rate,
-    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
+    route,
 )
 from generated.models import (
     SiteCreate,
@@ -35,20 +34,13 @@ def build_router(impl: SitesOperations) -> APIRouter:
     """An APIRouter serving every `sites` operation through ``impl``."""
     router = APIRouter()
 
-    @router.post(
-        "/api/v1/organizations/{org_id}/sites",
-        operation_id="createSite",
-        status_code=201,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["createSite"])),
-            Depends(reject_unknown_query(OPERATIONS["createSite"])),
-        ],
-    )
+    @route(router, OPERATIONS["createSite"])
     async def create_site(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["createSite"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["createSite"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         body: SiteCreate,
     ) -> Response:
@@ -58,7 +50,6 @@ def build_router(impl: SitesOperations) -> APIRouter:
             org_id=org_id,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             SiteEnvelope,
@@ -67,20 +58,13 @@ def build_router(impl: SitesOperations) -> APIRouter:
             location_field="id",
         )
 
-    @router.delete(
-        "/api/v1/organizations/{org_id}/sites/{site_id}",
-        operation_id="deleteSite",
-        status_code=204,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["deleteSite"])),
-            Depends(reject_unknown_query(OPERATIONS["deleteSite"])),
-        ],
-    )
+    @route(router, OPERATIONS["deleteSite"])
     async def delete_site(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["deleteSite"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["deleteSite"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         site_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -90,23 +74,15 @@ def build_router(impl: SitesOperations) -> APIRouter:
             org_id=org_id,
             site_id=site_id,
         )
-        await ctx.commit()
         return respond_empty()
 
-    @router.get(
-        "/api/v1/organizations/{org_id}/sites/{site_id}",
-        operation_id="getSite",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getSite"])),
-            Depends(reject_unknown_query(OPERATIONS["getSite"])),
-        ],
-    )
+    @route(router, OPERATIONS["getSite"])
     async def get_site(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getSite"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getSite"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         site_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -116,7 +92,6 @@ def build_router(impl: SitesOperations) -> APIRouter:
             org_id=org_id,
             site_id=site_id,
         )
-        await ctx.commit()
         return respond_single(
             request,
             SiteEnvelope,
@@ -125,20 +100,13 @@ def build_router(impl: SitesOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/api/v1/organizations/{org_id}/sites",
-        operation_id="listSites",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["listSites"])),
-            Depends(reject_unknown_query(OPERATIONS["listSites"])),
-        ],
-    )
+    @route(router, OPERATIONS["listSites"])
     async def list_sites(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listSites"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["listSites"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -163,23 +131,15 @@ def build_router(impl: SitesOperations) -> APIRouter:
             status=status,
             sort=sort,
         )
-        await ctx.commit()
         return respond_page(request, SitePage, result)
 
-    @router.patch(
-        "/api/v1/organizations/{org_id}/sites/{site_id}",
-        operation_id="updateSite",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["updateSite"])),
-            Depends(reject_unknown_query(OPERATIONS["updateSite"])),
-        ],
-    )
+    @route(router, OPERATIONS["updateSite"])
     async def update_site(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["updateSite"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["updateSite"]), scope="function"),
+        ],
         org_id: Annotated[UUID, Path()],
         site_id: Annotated[UUID, Path()],
         body: SiteUpdate,
@@ -191,7 +151,6 @@ def build_router(impl: SitesOperations) -> APIRouter:
             site_id=site_id,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             SiteEnvelope,

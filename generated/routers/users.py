@@ -14,11 +14,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.api_runtime import (
     RequestContext,
     authorize,
-    limit_rate,
-    reject_unknown_query,
     respond_empty,
     respond_page,
     respond_single,
+    route,
 )
 from generated.models import (
     CurrentUserUpdate,
@@ -35,20 +34,13 @@ def build_router(impl: UsersOperations) -> APIRouter:
     """An APIRouter serving every `users` operation through ``impl``."""
     router = APIRouter()
 
-    @router.post(
-        "/api/v1/users",
-        operation_id="createUser",
-        status_code=201,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["createUser"])),
-            Depends(reject_unknown_query(OPERATIONS["createUser"])),
-        ],
-    )
+    @route(router, OPERATIONS["createUser"])
     async def create_user(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["createUser"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["createUser"]), scope="function"),
+        ],
         body: UserCreate,
     ) -> Response:
         """createUser: Create a user"""
@@ -56,7 +48,6 @@ def build_router(impl: UsersOperations) -> APIRouter:
             ctx,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             UserEnvelope,
@@ -65,20 +56,13 @@ def build_router(impl: UsersOperations) -> APIRouter:
             location_field="id",
         )
 
-    @router.delete(
-        "/api/v1/users/{user_id}",
-        operation_id="deleteUser",
-        status_code=204,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["deleteUser"])),
-            Depends(reject_unknown_query(OPERATIONS["deleteUser"])),
-        ],
-    )
+    @route(router, OPERATIONS["deleteUser"])
     async def delete_user(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["deleteUser"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["deleteUser"]), scope="function"),
+        ],
         user_id: Annotated[UUID, Path()],
     ) -> Response:
         """deleteUser: Delete a user"""
@@ -86,29 +70,20 @@ def build_router(impl: UsersOperations) -> APIRouter:
             ctx,
             user_id=user_id,
         )
-        await ctx.commit()
         return respond_empty()
 
-    @router.get(
-        "/api/v1/users/me",
-        operation_id="getCurrentUser",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getCurrentUser"])),
-            Depends(reject_unknown_query(OPERATIONS["getCurrentUser"])),
-        ],
-    )
+    @route(router, OPERATIONS["getCurrentUser"])
     async def get_current_user(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getCurrentUser"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getCurrentUser"]), scope="function"),
+        ],
     ) -> Response:
         """getCurrentUser: Get my profile"""
         result = await impl.get_current_user(
             ctx,
         )
-        await ctx.commit()
         return respond_single(
             request,
             UserEnvelope,
@@ -117,20 +92,13 @@ def build_router(impl: UsersOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/api/v1/users/{user_id}",
-        operation_id="getUser",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["getUser"])),
-            Depends(reject_unknown_query(OPERATIONS["getUser"])),
-        ],
-    )
+    @route(router, OPERATIONS["getUser"])
     async def get_user(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["getUser"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["getUser"]), scope="function"),
+        ],
         user_id: Annotated[UUID, Path()],
     ) -> Response:
         """getUser: Get a user"""
@@ -138,7 +106,6 @@ def build_router(impl: UsersOperations) -> APIRouter:
             ctx,
             user_id=user_id,
         )
-        await ctx.commit()
         return respond_single(
             request,
             UserEnvelope,
@@ -147,20 +114,13 @@ def build_router(impl: UsersOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.get(
-        "/api/v1/users",
-        operation_id="listUsers",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["listUsers"])),
-            Depends(reject_unknown_query(OPERATIONS["listUsers"])),
-        ],
-    )
+    @route(router, OPERATIONS["listUsers"])
     async def list_users(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["listUsers"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["listUsers"]), scope="function"),
+        ],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
         cursor: Annotated[
@@ -190,23 +150,15 @@ def build_router(impl: UsersOperations) -> APIRouter:
             is_active=is_active,
             sort=sort,
         )
-        await ctx.commit()
         return respond_page(request, UserPage, result)
 
-    @router.patch(
-        "/api/v1/users/me",
-        operation_id="updateCurrentUser",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["updateCurrentUser"])),
-            Depends(reject_unknown_query(OPERATIONS["updateCurrentUser"])),
-        ],
-    )
+    @route(router, OPERATIONS["updateCurrentUser"])
     async def update_current_user(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["updateCurrentUser"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["updateCurrentUser"]), scope="function"),
+        ],
         body: CurrentUserUpdate,
     ) -> Response:
         """updateCurrentUser: Update my profile"""
@@ -214,7 +166,6 @@ def build_router(impl: UsersOperations) -> APIRouter:
             ctx,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             UserEnvelope,
@@ -223,20 +174,13 @@ def build_router(impl: UsersOperations) -> APIRouter:
             location_field=None,
         )
 
-    @router.patch(
-        "/api/v1/users/{user_id}",
-        operation_id="updateUser",
-        status_code=200,
-        response_class=Response,
-        include_in_schema=False,
-        dependencies=[
-            Depends(limit_rate(OPERATIONS["updateUser"])),
-            Depends(reject_unknown_query(OPERATIONS["updateUser"])),
-        ],
-    )
+    @route(router, OPERATIONS["updateUser"])
     async def update_user(
         request: Request,
-        ctx: Annotated[RequestContext, Depends(authorize(OPERATIONS["updateUser"]))],
+        ctx: Annotated[
+            RequestContext,
+            Depends(authorize(OPERATIONS["updateUser"]), scope="function"),
+        ],
         user_id: Annotated[UUID, Path()],
         body: UserUpdate,
     ) -> Response:
@@ -246,7 +190,6 @@ def build_router(impl: UsersOperations) -> APIRouter:
             user_id=user_id,
             body=body,
         )
-        await ctx.commit()
         return respond_single(
             request,
             UserEnvelope,

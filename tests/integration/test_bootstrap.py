@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import models as orm
 from app.bootstrap import ensure_first_superuser
 from app.db import Database
+from app.passwords import PasswordHasher
 from app.settings import Settings
 
 
@@ -22,8 +23,10 @@ async def test_concurrent_start_creates_one_superadmin(
             "FIRST_SUPERUSER_PASSWORD": settings.FIRST_SUPERUSER_PASSWORD,
         }
     )
-    await asyncio.gather(*(ensure_first_superuser(database, fresh) for _ in range(4)))
-    await ensure_first_superuser(database, fresh)
+    await asyncio.gather(
+        *(ensure_first_superuser(database, fresh, PasswordHasher(fresh)) for _ in range(4))
+    )
+    await ensure_first_superuser(database, fresh, PasswordHasher(fresh))
     count = await db.scalar(
         select(func.count()).select_from(orm.User).where(orm.User.email == "boss@example.com")
     )
@@ -36,4 +39,4 @@ async def test_nothing_to_do_without_configuration(database: Database, settings:
     unset = settings.model_copy(
         update={"FIRST_SUPERUSER_EMAIL": None, "FIRST_SUPERUSER_PASSWORD": None}
     )
-    await ensure_first_superuser(database, unset)
+    await ensure_first_superuser(database, unset, PasswordHasher(unset))

@@ -33,7 +33,7 @@ async def test_admin_adds_member_and_lists(
     response = await client.post(
         members_url(org),
         json={"email": newcomer.email.upper(), "role": "member"},
-        headers=auth_headers(app, admin),
+        headers=await auth_headers(app, admin),
     )
     assert response.status_code == 201, response.text
     body = response.json()
@@ -44,13 +44,13 @@ async def test_admin_adds_member_and_lists(
     again = await client.post(
         members_url(org),
         json={"email": newcomer.email, "role": "member"},
-        headers=auth_headers(app, admin),
+        headers=await auth_headers(app, admin),
     )
     assert again.status_code == 409
     assert again.json()["code"] == "already_member"
 
     listing = await client.get(
-        members_url(org), params={"sort": "email"}, headers=auth_headers(app, newcomer)
+        members_url(org), params={"sort": "email"}, headers=await auth_headers(app, newcomer)
     )
     assert listing.status_code == 200
     assert listing.json()["meta"]["total"] == 2
@@ -65,7 +65,7 @@ async def test_unknown_email_is_404(
     response = await client.post(
         members_url(org),
         json={"email": "nobody@example.com", "role": "member"},
-        headers=auth_headers(app, owner),
+        headers=await auth_headers(app, owner),
     )
     assert response.status_code == 404
     assert response.json()["code"] == "user_not_found"
@@ -75,7 +75,7 @@ async def test_admin_cannot_grant_or_touch_owner(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     org, (owner, admin, member) = await _org_with(db, Role.OWNER, Role.ADMIN, Role.MEMBER)
-    headers = auth_headers(app, admin)
+    headers = await auth_headers(app, admin)
     outsider = await make_user(db)
     grant_owner = await client.post(
         members_url(org), json={"email": outsider.email, "role": "owner"}, headers=headers
@@ -98,7 +98,7 @@ async def test_last_owner_can_never_go(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     org, (owner,) = await _org_with(db, Role.OWNER)
-    headers = auth_headers(app, owner)
+    headers = await auth_headers(app, owner)
     demote = await client.patch(members_url(org, owner), json={"role": "admin"}, headers=headers)
     assert demote.status_code == 409
     assert demote.json()["code"] == "last_owner"
@@ -114,14 +114,14 @@ async def test_member_may_remove_only_themself(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     org, (owner, member, other) = await _org_with(db, Role.OWNER, Role.MEMBER, Role.MEMBER)
-    headers = auth_headers(app, member)
+    headers = await auth_headers(app, member)
     assert (await client.delete(members_url(org, other), headers=headers)).status_code == 403
     assert (
         await client.patch(members_url(org, member), json={"role": "admin"}, headers=headers)
     ).status_code == 403
     assert (await client.delete(members_url(org, member), headers=headers)).status_code == 204
     assert (
-        await client.get(members_url(org, other), headers=auth_headers(app, owner))
+        await client.get(members_url(org, other), headers=await auth_headers(app, owner))
     ).status_code == 200
 
 
@@ -130,7 +130,7 @@ async def test_members_of_other_organizations_are_invisible(
 ) -> None:
     org_a, (owner_a,) = await _org_with(db, Role.OWNER)
     org_b, (owner_b,) = await _org_with(db, Role.OWNER)
-    headers = auth_headers(app, owner_a)
+    headers = await auth_headers(app, owner_a)
     for url in (members_url(org_a, owner_b), members_url(org_b, owner_b)):
         assert (await client.get(url, headers=headers)).status_code == 404
         assert (
@@ -138,7 +138,7 @@ async def test_members_of_other_organizations_are_invisible(
         ).status_code == 404
         assert (await client.delete(url, headers=headers)).status_code == 404
     assert (
-        await client.get(members_url(org_b, owner_b), headers=auth_headers(app, owner_b))
+        await client.get(members_url(org_b, owner_b), headers=await auth_headers(app, owner_b))
     ).status_code == 200
 
 
@@ -150,6 +150,6 @@ async def test_role_change_validates_body(
 ) -> None:
     org, (owner, member) = await _org_with(db, Role.OWNER, Role.MEMBER)
     response = await client.patch(
-        members_url(org, member), json=body, headers=auth_headers(app, owner)
+        members_url(org, member), json=body, headers=await auth_headers(app, owner)
     )
     assert response.status_code == 422

@@ -15,7 +15,7 @@ async def test_creator_becomes_owner_and_slug_is_derived(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     user = await make_user(db)
-    headers = auth_headers(app, user)
+    headers = await auth_headers(app, user)
     first = await client.post(
         "/api/v1/organizations", json={"name": "Acmé Corp. (EU)"}, headers=headers
     )
@@ -42,7 +42,9 @@ async def test_list_shows_only_own_organizations(
     alice, bob = await make_user(db), await make_user(db)
     mine = await make_org(db, owner=alice, name="Alpha")
     await make_org(db, owner=bob, name="Beta")
-    listing = (await client.get("/api/v1/organizations", headers=auth_headers(app, alice))).json()
+    listing = (
+        await client.get("/api/v1/organizations", headers=await auth_headers(app, alice))
+    ).json()
     assert [org["id"] for org in listing["data"]] == [str(mine.id)]
     assert listing["meta"]["total"] == 1
 
@@ -52,7 +54,7 @@ async def test_delete_cascades(client: httpx.AsyncClient, db: AsyncSession, app:
     org = await make_org(db, owner=owner)
     await make_site(db, org)
     response = await client.delete(
-        f"/api/v1/organizations/{org.id}", headers=auth_headers(app, owner)
+        f"/api/v1/organizations/{org.id}", headers=await auth_headers(app, owner)
     )
     assert response.status_code == 204
     db.expire_all()
@@ -66,7 +68,7 @@ async def test_update_slug_conflict(
     owner = await make_user(db)
     org = await make_org(db, owner=owner)
     other = await make_org(db, owner=owner)
-    headers = auth_headers(app, owner)
+    headers = await auth_headers(app, owner)
     clash = await client.patch(
         f"/api/v1/organizations/{org.id}", json={"slug": other.slug}, headers=headers
     )

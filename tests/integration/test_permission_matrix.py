@@ -133,7 +133,7 @@ async def test_permission_matrix(
     operation = OPERATIONS[operation_id]
     path_params, body = recipe(operation_id, world)
     user = world.users[caller]
-    headers = auth_headers(app, user) if user is not None else {}
+    headers = await auth_headers(app, user) if user is not None else {}
     response = await client.request(
         operation.method, operation.path.format(**path_params), json=body, headers=headers
     )

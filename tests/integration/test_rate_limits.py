@@ -137,9 +137,11 @@ async def test_signed_in_calls_are_limited_per_user_not_per_ip(
         statuses = []
         for attempt in range(4):
             async with client_from(limited, f"192.0.2.{attempt + 1}") as http:
-                statuses.append((await http.get(ME, headers=auth_headers(app, ada))).status_code)
+                statuses.append(
+                    (await http.get(ME, headers=await auth_headers(app, ada))).status_code
+                )
         async with client_from(limited, "192.0.2.1") as http:
-            bob_status = (await http.get(ME, headers=auth_headers(app, bob))).status_code
+            bob_status = (await http.get(ME, headers=await auth_headers(app, bob))).status_code
     assert statuses == [200, 200, 200, 429]
     assert bob_status == 200
 
@@ -333,7 +335,7 @@ async def test_the_limiter_and_authorize_verify_the_access_token_once(
 
         monkeypatch.setattr(tokens, "decode", counting_decode)
         async with client_from(limited, "192.0.2.90") as http:
-            response = await http.get(ME, headers=auth_headers(app, user))
+            response = await http.get(ME, headers=await auth_headers(app, user))
     assert response.status_code == 200
     assert response.headers["RateLimit-Remaining"] == "999999", "counted per user"
     assert decoded == ["access"]

@@ -17,7 +17,7 @@ from tests.factories import add_member, auth_headers, make_org, make_site, make_
 async def owner_headers(app: FastAPI, db: AsyncSession) -> tuple[dict[str, str], uuid.UUID]:
     owner = await make_user(db)
     org = await make_org(db, owner=owner)
-    return auth_headers(app, owner), org.id
+    return await auth_headers(app, owner), org.id
 
 
 async def test_create_get_update_delete_site(
@@ -103,7 +103,7 @@ async def test_pagination_envelope_and_links(
     for n in range(23):
         await make_site(db, org, name=f"Site {n:02d}", status="active" if n % 2 else "inactive")
     base = f"/api/v1/organizations/{org.id}/sites"
-    headers = auth_headers(app, owner)
+    headers = await auth_headers(app, owner)
 
     first = (await client.get(base, headers=headers)).json()
     assert first["meta"] == {
@@ -177,7 +177,7 @@ async def test_sites_of_another_organization_are_invisible(
     owner_a, owner_b = await make_user(db), await make_user(db)
     org_a, org_b = await make_org(db, owner=owner_a), await make_org(db, owner=owner_b)
     site_b = await make_site(db, org_b)
-    headers = auth_headers(app, owner_a)
+    headers = await auth_headers(app, owner_a)
     through_own_org = f"/api/v1/organizations/{org_a.id}/sites/{site_b.id}"
     through_other_org = f"/api/v1/organizations/{org_b.id}/sites/{site_b.id}"
     for url in (through_own_org, through_other_org):
@@ -208,7 +208,7 @@ async def test_member_reads_but_cannot_write(
     org = await make_org(db, owner=owner)
     await add_member(db, org, member, Role.MEMBER)
     site = await make_site(db, org)
-    headers = auth_headers(app, member)
+    headers = await auth_headers(app, member)
     url = f"/api/v1/organizations/{org.id}/sites/{site.id}"
     assert (await client.get(url, headers=headers)).status_code == 200
     forbidden = await client.patch(url, json={"name": "No"}, headers=headers)

@@ -29,7 +29,7 @@ async def superadmin(db: AsyncSession) -> orm.User:
 async def test_superadmin_manages_users(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
-    headers = auth_headers(app, await superadmin(db))
+    headers = await auth_headers(app, await superadmin(db))
     created = await client.post(
         "/api/v1/users",
         json={
@@ -73,7 +73,7 @@ async def test_any_syntactically_valid_email_is_accepted(
     response = await client.post(
         "/api/v1/users",
         json={"email": email, "password": "long-password", "full_name": "Someone"},
-        headers=auth_headers(app, await superadmin(db)),
+        headers=await auth_headers(app, await superadmin(db)),
     )
     assert response.status_code == 201, response.text
     assert response.json()["data"]["email"] == email
@@ -83,7 +83,7 @@ async def test_last_superadmin_is_protected(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     root = await superadmin(db)
-    headers = auth_headers(app, root)
+    headers = await auth_headers(app, root)
     for request in (
         client.patch(f"/api/v1/users/{root.id}", json={"is_superadmin": False}, headers=headers),
         client.patch(f"/api/v1/users/{root.id}", json={"is_active": False}, headers=headers),
@@ -104,7 +104,7 @@ async def test_sole_owner_cannot_be_deleted(
 ) -> None:
     owner = await make_user(db)
     org = await make_org(db, owner=owner)
-    headers = auth_headers(app, await superadmin(db))
+    headers = await auth_headers(app, await superadmin(db))
     assert (await client.delete(f"/api/v1/users/{owner.id}", headers=headers)).status_code == 409
     await add_member(db, org, await make_user(db), Role.OWNER)
     assert (await client.delete(f"/api/v1/users/{owner.id}", headers=headers)).status_code == 204
@@ -114,7 +114,7 @@ async def test_user_reads_self_but_not_others(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     user, other = await make_user(db), await make_user(db)
-    headers = auth_headers(app, user)
+    headers = await auth_headers(app, user)
     assert (await client.get(f"/api/v1/users/{user.id}", headers=headers)).status_code == 200
     assert (await client.get(f"/api/v1/users/{other.id}", headers=headers)).status_code == 403
     assert (
@@ -135,7 +135,9 @@ async def test_no_privilege_escalation_through_me(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI, body: dict[str, object]
 ) -> None:
     user = await make_user(db)
-    response = await client.patch("/api/v1/users/me", json=body, headers=auth_headers(app, user))
+    response = await client.patch(
+        "/api/v1/users/me", json=body, headers=await auth_headers(app, user)
+    )
     assert response.status_code == 422
     await db.refresh(user)
     assert user.is_superadmin is False
@@ -145,7 +147,7 @@ async def test_password_change_requires_current_password(
     client: httpx.AsyncClient, db: AsyncSession, app: FastAPI
 ) -> None:
     user = await make_user(db)
-    headers = auth_headers(app, user)
+    headers = await auth_headers(app, user)
     missing = await client.patch(
         "/api/v1/users/me", json={"password": "brand-new-pass"}, headers=headers
     )

@@ -30,27 +30,28 @@ def _claims(**overrides: object) -> dict[str, object]:
         "iss": SETTINGS.JWT_ISSUER,
         "aud": SETTINGS.JWT_AUDIENCE,
         "jti": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
     }
     claims.update(overrides)
     return {key: value for key, value in claims.items() if value is not None}
 
 
 def test_round_trip(tokens: TokenService) -> None:
-    user_id, family = uuid.uuid4(), uuid.uuid4()
-    access = tokens.issue_access(user_id)
-    refresh = tokens.issue_refresh(user_id, family)
-    assert tokens.decode(access.token, expected_type="access").sub == user_id
+    user_id, session_id, jti = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    access = tokens.issue_access(user_id, session_id)
+    refresh = tokens.issue_refresh(user_id, session_id, jti)
+    access_claims = tokens.decode(access.token, expected_type="access")
+    assert (access_claims.sub, access_claims.sid) == (user_id, session_id)
     claims = tokens.decode(refresh.token, expected_type="refresh")
-    assert (claims.sub, claims.family_id, claims.jti) == (user_id, family, refresh.jti)
+    assert (claims.sub, claims.sid, claims.jti) == (user_id, session_id, jti)
     assert access.expires_in == SETTINGS.ACCESS_TOKEN_EXPIRE_MINUTES * 60
     assert claims.exp == refresh.expires_at.replace(microsecond=0)
-    assert tokens.decode(access.token, "access").family_id is None
 
 
 def test_types_are_not_interchangeable(tokens: TokenService) -> None:
     user_id = uuid.uuid4()
     with pytest.raises(InvalidTokenError):
-        tokens.decode(tokens.issue_access(user_id).token, expected_type="refresh")
+        tokens.decode(tokens.issue_access(user_id, uuid.uuid4()).token, expected_type="refresh")
     with pytest.raises(InvalidTokenError):
         tokens.decode(tokens.issue_refresh(user_id, uuid.uuid4()).token, expected_type="access")
 
@@ -66,6 +67,8 @@ def test_types_are_not_interchangeable(tokens: TokenService) -> None:
         _claims(nbf=None),
         _claims(nbf=int(dt.datetime.now(dt.UTC).timestamp()) + 3600),
         _claims(sub="not-a-uuid"),
+        _claims(sid=None),
+        _claims(sid="not-a-uuid"),
         _claims(type="refresh"),
     ],
 )
@@ -78,7 +81,7 @@ def test_bad_claims_are_refused(tokens: TokenService, claims: dict[str, object])
 def test_forged_and_unsigned_tokens_are_refused(tokens: TokenService) -> None:
     forged = jwt.encode(_claims(), "another-key-of-sufficient-length!!", algorithm="HS256")
     other_alg = jwt.encode(_claims(), SETTINGS.secret_key, algorithm="HS512")
-    header, payload, _ = tokens.issue_access(uuid.uuid4()).token.split(".")
+    header, payload, _ = tokens.issue_access(uuid.uuid4(), uuid.uuid4()).token.split(".")
     unsigned = f"{header}.{payload}."
     for token in (forged, other_alg, unsigned, "garbage", ""):
         with pytest.raises(InvalidTokenError):

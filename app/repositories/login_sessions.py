@@ -1,0 +1,130 @@
+"""Login sessions: opening, rotating and ending them, and the one query that authenticates a call.
+
+Every change is a single conditional statement, so it holds under concurrent requests on every
+database without reading first: of 20 concurrent redemptions of one refresh token exactly one
+UPDATE matches `refresh_jti = :jti` (PostgreSQL re-checks the condition after the row lock is
+released; SQLite runs writing transactions one at a time).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, NamedTuple
+
+from sqlalchemy import case, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import utcnow
+from app.models import LoginSession, Membership, Organization, User
+from app.rbac import Role
+
+
+class Caller(NamedTuple):
+    """Who is calling, as the database says on this request."""
+
+    user_id: uuid.UUID
+    email: str
+    is_superadmin: bool
+    role: Role | None
+    """The caller's role in the organization asked about; None for non-members."""
+    organization_exists: bool
+    """Whether that organization exists; only looked up for superadmins (False otherwise)."""
+
+
+class LoginSessionRepository:
+    """Reads and writes login sessions; never commits."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def caller(
+        self, session_id: uuid.UUID, user_id: uuid.UUID, org_id: uuid.UUID | None
+    ) -> Caller | None:
+        """The active user of a live session, with their role in org_id when given: one query.
+
+        None when the session was ended (logout, password change, deactivation) or never
+        existed, or the user is inactive or gone.
+        """
+        query = (
+            select(User.id, User.email, User.is_superadmin)
+            .join_from(LoginSession, User, User.id == LoginSession.user_id)
+            .where(
+                LoginSession.id == session_id,
+                LoginSession.user_id == user_id,
+                LoginSession.revoked_at.is_(None),
+                User.is_active.is_(True),
+            )
+        )
+        if org_id is not None:
+            role_there = (
+                select(Membership.role)
+                .where(Membership.organization_id == org_id, Membership.user_id == User.id)
+                .scalar_subquery()
+            )
+            organization_visible = case(
+                (User.is_superadmin.is_(True), exists().where(Organization.id == org_id)),
+                else_=False,
+            )
+            query = query.add_columns(role_there, organization_visible)
+        row = (await self.session.execute(query)).first()
+        if row is None:
+            return None
+        values: tuple[Any, ...] = tuple(row)
+        user_id, email, is_superadmin, *organization = values
+        role, organization_exists = organization or (None, False)
+        return Caller(
+            user_id, email, is_superadmin, Role(role) if role else None, bool(organization_exists)
+        )
+
+    async def open(self, session_id: uuid.UUID, user_id: uuid.UUID, refresh_jti: uuid.UUID) -> None:
+        """Start a session whose first refresh token is refresh_jti."""
+        self.session.add(LoginSession(id=session_id, user_id=user_id, refresh_jti=refresh_jti))
+        await self.session.flush()
+
+    async def rotate(
+        self, session_id: uuid.UUID, user_id: uuid.UUID, jti: uuid.UUID, next_jti: uuid.UUID
+    ) -> bool:
+        """Redeem refresh token jti for next_jti; False unless jti is the session's current token,
+        the session is live and its user active."""
+        rotated = await self.session.scalar(
+            update(LoginSession)
+            .where(
+                LoginSession.id == session_id,
+                LoginSession.user_id == user_id,
+                LoginSession.refresh_jti == jti,
+                LoginSession.revoked_at.is_(None),
+                exists().where(User.id == LoginSession.user_id, User.is_active.is_(True)),
+            )
+            .values(refresh_jti=next_jti, refreshed_at=utcnow())
+            .returning(LoginSession.id)
+            .execution_options(synchronize_session=False)
+        )
+        return rotated is not None
+
+    async def get(self, session_id: uuid.UUID) -> LoginSession | None:
+        """The session, live or ended."""
+        return await self.session.get(LoginSession, session_id)
+
+    async def end(
+        self, session_id: uuid.UUID, *, user_id: uuid.UUID, refresh_jti: uuid.UUID | None = None
+    ) -> None:
+        """End a live session (only while refresh_jti, when given, is its current token)."""
+        query = update(LoginSession).where(
+            LoginSession.id == session_id,
+            LoginSession.user_id == user_id,
+            LoginSession.revoked_at.is_(None),
+        )
+        if refresh_jti is not None:
+            query = query.where(LoginSession.refresh_jti == refresh_jti)
+        await self.session.execute(
+            query.values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+        )
+
+    async def end_all(self, user_id: uuid.UUID) -> None:
+        """End every live session of the user (password change, deactivation)."""
+        await self.session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
