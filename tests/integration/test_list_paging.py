@@ -26,7 +26,7 @@ async def org_with_sites(app: FastAPI, db: AsyncSession) -> tuple[dict[str, str]
         await make_site(
             db, org, name=f"Site {n % 4}", status=("active", "inactive", "archived")[n % 3]
         )
-    return auth_headers(app, owner), org.id
+    return await auth_headers(app, owner), org.id
 
 
 async def _walk_by_cursor(
@@ -179,7 +179,7 @@ async def test_cursor_walks_every_list(
         await make_org(db, owner=user, name=f"Org {n % 3}")
     url = f"/api/v1/organizations/{org.id}/members" if path == "members" else path
     key = "user_id" if path == "members" else "id"
-    headers = auth_headers(app, admin)
+    headers = await auth_headers(app, admin)
     for sort in sorts:
         everything = await client.get(url, params={"sort": sort, "per_page": 100}, headers=headers)
         expected = [item[key] for item in everything.json()["data"]]
