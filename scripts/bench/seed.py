@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from app.db import Database, utcnow
 from app.models import Membership, Organization, Site, User
-from app.passwords import hash_password
+from app.passwords import PasswordHasher
 from app.rbac import Role
 from app.repositories.sites import SiteRepository
 from app.settings import Settings
@@ -73,14 +73,14 @@ def migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
-async def _owner(database: Database) -> uuid.UUID:
+async def _owner(database: Database, settings: Settings) -> uuid.UUID:
     async with database.session() as session:
         user_id = await session.scalar(select(User.id).where(User.email == EMAIL))
         if user_id is None:
             user = User(
                 email=EMAIL,
                 full_name="Bench Owner",
-                password_hash=await hash_password(PASSWORD),
+                password_hash=await PasswordHasher(settings).hash(PASSWORD),
                 is_active=True,
                 is_superadmin=False,
             )
@@ -115,9 +115,10 @@ async def _first_site(database: Database, org_id: uuid.UUID) -> uuid.UUID:
 
 
 async def _seed_small(url: str, slug: str, sites: int) -> Fixture:
-    database = Database(Settings(DATABASE_URL=url, APP_ENV="development"))
+    settings = Settings(DATABASE_URL=url, APP_ENV="development")
+    database = Database(settings)
     try:
-        owner = await _owner(database)
+        owner = await _owner(database, settings)
         org_id = await _organization(database, owner, slug)
         async with database.session() as session:
             repository = SiteRepository(session)
