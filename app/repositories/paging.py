@@ -126,7 +126,10 @@ async def fetch_page(
 
 
 async def _rows(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> list[Item]:
-    return [row._asdict() for row in await session.execute(query)]
+    """Plain dicts keyed by column label, built once per row (no ORM loading, no Row views)."""
+    result = await (await session.connection()).execute(query)
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.tuples()]
 
 
 def _page(
