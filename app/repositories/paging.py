@@ -129,7 +129,7 @@ async def _rows(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> list[
     """Plain dicts keyed by column label, built once per row (no ORM loading, no Row views)."""
     result = await (await session.connection()).execute(query)
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result.tuples()]
+    return [dict(zip(keys, row, strict=True)) for row in result]
 
 
 def _page(
