@@ -30,7 +30,12 @@ class Server:
         """The processes serving requests: the children of a multi-worker uvicorn, else itself."""
         children = Path(f"/proc/{self.pid}/task/{self.pid}/children")
         found = children.read_text().split() if children.exists() else []
-        return [int(pid) for pid in found] or [self.pid]
+        workers = [
+            int(pid)
+            for pid in found
+            if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        return workers or [self.pid]
 
 
 def rss_mb(pid: int) -> float:
