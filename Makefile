@@ -13,7 +13,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy docs clean
+	check-generated check-deploy docs clean bench bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -84,3 +84,9 @@ docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
 
 clean: ## Remove caches, coverage data and the built docs (not .venv or data/)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov site
+
+bench: $(STAMP) ## Throughput vs a bare FastAPI app, interleaved (BENCH_DATABASE_URL, default SQLite; wrk)
+	$(BIN)/python -m scripts.bench.run
+
+bench-scale: $(STAMP) ## List latency and query plans at 10k and 1M sites (needs BENCH_DATABASE_URL)
+	$(BIN)/python -m scripts.bench.scale

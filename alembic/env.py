@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import app.models  # noqa: F401 - registers every table
 from app.db import Base, UTCDateTime, ensure_sqlite_directory
+from app.migrations import exists_on
 from app.settings import Settings, normalize_database_url
 
 config = context.config
@@ -41,6 +42,7 @@ def configure(connection: Connection) -> None:
         compare_type=True,
         render_as_batch=connection.dialect.name == "sqlite",
         render_item=render_item,
+        include_object=exists_on(connection.dialect.name),
     )
 
 

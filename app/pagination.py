@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
@@ -13,48 +13,73 @@ from starlette.datastructures import URL
 T = TypeVar("T")
 U = TypeVar("U")
 
+Item = Mapping[str, Any]
+"""One row as plain values, keyed by the API field names (serialized as is, in one pass)."""
+
+PAGING_PARAMETERS = ("page", "per_page", "cursor")
+
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of items plus the total across all pages."""
+    """One page of rows shaped like the API model T, the total across all pages and, when more
+    rows follow, the cursor of the next page."""
 
-    items: Sequence[T]
+    items: Sequence[Item]
     total: int
     page: int
     per_page: int
+    next_cursor: str | None = None
+    by_cursor: bool = False
 
-    def map(self, transform: Callable[[T], U]) -> Page[U]:
-        """The same page with every item transformed (e.g. rows into API models)."""
-        return Page([transform(item) for item in self.items], self.total, self.page, self.per_page)
+    def shaped_as(self, model: type[U]) -> Page[U]:
+        """The same page, declared to hold rows of the API model (keys must be its fields)."""
+        del model  # only the static type changes
+        return Page(
+            self.items, self.total, self.page, self.per_page, self.next_cursor, self.by_cursor
+        )
 
     @property
     def total_pages(self) -> int:
         """How many pages the total fills (0 when there is nothing)."""
         return math.ceil(self.total / self.per_page)
 
-    def meta(self) -> dict[str, int]:
+    def meta(self) -> dict[str, Any]:
         """The envelope's meta object."""
         return {
             "page": self.page,
             "per_page": self.per_page,
             "total": self.total,
             "total_pages": self.total_pages,
+            "next_cursor": self.next_cursor,
         }
 
     def links(self, url: URL) -> dict[str, Any]:
-        """Relative self/first/last/next/prev links keeping the caller's other query parameters."""
+        """Relative self/first/last/next/prev links keeping the caller's other query parameters.
+
+        By page number unless the request used a cursor: then self and next carry cursors."""
         last = max(self.total_pages, 1)
         query = parse_qsl(url.query, keep_blank_values=True)
-        kept = [(key, value) for key, value in query if key not in ("page", "per_page")]
+        kept = [(key, value) for key, value in query if key not in PAGING_PARAMETERS]
 
         def at(page: int) -> str:
             query = urlencode([*kept, ("page", str(page)), ("per_page", str(self.per_page))])
             return f"{url.path}?{query}"
 
+        def after(cursor: str) -> str:
+            query = urlencode([*kept, ("cursor", cursor), ("per_page", str(self.per_page))])
+            return f"{url.path}?{query}"
+
+        if self.by_cursor:
+            own = dict(query).get("cursor", "")
+            current = after(own)
+            following = after(self.next_cursor) if self.next_cursor else None
+        else:
+            current = at(self.page)
+            following = at(self.page + 1) if self.page < last else None
         return {
-            "self": at(self.page),
+            "self": current,
             "first": at(1),
             "last": at(last),
-            "next": at(self.page + 1) if self.page < last else None,
+            "next": following,
             "prev": at(min(self.page - 1, last)) if self.page > 1 else None,
         }

@@ -169,13 +169,16 @@ class OrganizationUpdate(BaseModel):
 
 class PageLinks(BaseModel):
     """
-    Relative links through the pages, keeping the other query parameters.
+    Relative links through the pages, keeping the other query parameters. By page number; when the page was read with a `cursor`, `self` and `next` carry cursors instead (constant time however deep), while `first`, `last` and `prev` stay page numbers.
     """
 
     self: StrictStr
     first: StrictStr
     last: StrictStr
-    next: Annotated[StrictStr | None, Field(description="null on the last page.")]
+    next: Annotated[
+        StrictStr | None,
+        Field(description="null on the last page (by cursor - when no items follow)."),
+    ]
     prev: Annotated[StrictStr | None, Field(description="null on the first page.")]
 
 
@@ -188,6 +191,12 @@ class PageMeta(BaseModel):
     per_page: Annotated[StrictInt, Field(ge=1, le=100)]
     total: Annotated[StrictInt, Field(description="Items across all pages.", ge=0)]
     total_pages: Annotated[StrictInt, Field(ge=0)]
+    next_cursor: Annotated[
+        StrictStr | None,
+        Field(
+            description="Pass as `cursor` to read the next page in constant time, however deep; null when no items follow."
+        ),
+    ]
 
 
 class Problem(BaseModel):

@@ -117,6 +117,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         rate_limit="standard",
         query_parameters=frozenset(
             {
+                "cursor",
                 "page",
                 "per_page",
                 "q",
@@ -197,6 +198,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         rate_limit="standard",
         query_parameters=frozenset(
             {
+                "cursor",
                 "page",
                 "per_page",
                 "q",
@@ -264,6 +266,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         rate_limit="standard",
         query_parameters=frozenset(
             {
+                "cursor",
                 "page",
                 "per_page",
                 "q",
@@ -344,6 +347,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         rate_limit="standard",
         query_parameters=frozenset(
             {
+                "cursor",
                 "is_active",
                 "page",
                 "per_page",

@@ -15,6 +15,7 @@ from app.api_runtime import Page, RequestContext
 from app.errors import Conflict, NotFound, NotPermitted
 from app.rbac import Role, may_manage
 from app.repositories.memberships import MembershipRepository
+from app.repositories.paging import Slice
 from app.repositories.users import UserRepository
 from generated.models import Member, MemberCreate, MemberRole, MemberUpdate
 
@@ -68,6 +69,7 @@ class MemberHandlers:
         org_id: uuid.UUID,
         page: int,
         per_page: int,
+        cursor: str | None,
         q: str | None,
         role: MemberRole | None,
         sort: Literal["email", "-email", "joined_at", "-joined_at", "role", "-role"],
@@ -77,10 +79,9 @@ class MemberHandlers:
             q=q,
             role=Role(role.value) if role else None,
             sort=sort,
-            page=page,
-            per_page=per_page,
+            window=Slice(page, per_page, cursor),
         )
-        return rows.map(lambda row: to_member(*row))
+        return rows.shaped_as(Member)
 
     async def add_organization_member(
         self, ctx: RequestContext, *, org_id: uuid.UUID, body: MemberCreate

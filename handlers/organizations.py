@@ -12,6 +12,7 @@ from app.errors import Conflict, NotFound
 from app.rbac import Role
 from app.repositories.memberships import MembershipRepository
 from app.repositories.organizations import OrganizationRepository
+from app.repositories.paging import Slice
 from generated.models import Organization, OrganizationCreate, OrganizationUpdate
 from handlers.slugs import free_slug, slugify
 
@@ -42,13 +43,14 @@ class OrganizationHandlers:
         *,
         page: int,
         per_page: int,
+        cursor: str | None,
         q: str | None,
         sort: Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
     ) -> Page[Organization]:
         rows = await OrganizationRepository(ctx.session).list_visible(
-            ctx.user, q=q, sort=sort, page=page, per_page=per_page
+            ctx.user, q=q, sort=sort, window=Slice(page, per_page, cursor)
         )
-        return rows.map(to_organization)
+        return rows.shaped_as(Organization)
 
     async def create_organization(
         self, ctx: RequestContext, *, body: OrganizationCreate

@@ -8,6 +8,7 @@ from typing import Literal
 from app import models as orm
 from app.api_runtime import Page, RequestContext
 from app.errors import NotFound
+from app.repositories.paging import Slice
 from app.repositories.sites import SiteRepository
 from generated.models import Site, SiteCreate, SiteStatus, SiteUpdate
 
@@ -34,6 +35,7 @@ class SiteHandlers:
         org_id: uuid.UUID,
         page: int,
         per_page: int,
+        cursor: str | None,
         q: str | None,
         status: SiteStatus | None,
         sort: Literal["name", "-name", "status", "-status", "created_at", "-created_at"],
@@ -43,10 +45,9 @@ class SiteHandlers:
             q=q,
             status=status.value if status else None,
             sort=sort,
-            page=page,
-            per_page=per_page,
+            window=Slice(page, per_page, cursor),
         )
-        return rows.map(to_site)
+        return rows.shaped_as(Site)
 
     async def create_site(
         self, ctx: RequestContext, *, org_id: uuid.UUID, body: SiteCreate

@@ -12,6 +12,7 @@ from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitte
 from app.passwords import PasswordHasher
 from app.repositories.login_sessions import LoginSessionRepository
 from app.repositories.memberships import MembershipRepository
+from app.repositories.paging import Slice
 from app.repositories.users import UserRepository, normalize_email
 from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
 
@@ -88,14 +89,15 @@ class UserHandlers:
         *,
         page: int,
         per_page: int,
+        cursor: str | None,
         q: str | None,
         is_active: bool | None,
         sort: Literal["email", "-email", "full_name", "-full_name", "created_at", "-created_at"],
     ) -> Page[User]:
         rows = await UserRepository(ctx.session).search(
-            q=q, is_active=is_active, sort=sort, page=page, per_page=per_page
+            q=q, is_active=is_active, sort=sort, window=Slice(page, per_page, cursor)
         )
-        return rows.map(to_user)
+        return rows.shaped_as(User)
 
     async def create_user(self, ctx: RequestContext, *, body: UserCreate) -> User:
         await _require_free_email(ctx, body.email)

@@ -13,6 +13,7 @@ from app import models as orm
 from app.passwords import PasswordHasher
 from app.rbac import Role
 from app.repositories.login_sessions import LoginSessionRepository
+from app.repositories.sites import SiteRepository
 from app.settings import Settings
 
 SUPERADMIN_EMAIL = "root@example.com"
@@ -73,7 +74,7 @@ async def add_member(
 
 
 async def make_site(db: AsyncSession, org: orm.Organization, **overrides: Any) -> orm.Site:
-    """A committed site of the organization."""
+    """A committed site of the organization (through the repository, which counts it)."""
     n = next(_counter)
     values: dict[str, Any] = {
         "organization_id": org.id,
@@ -82,8 +83,7 @@ async def make_site(db: AsyncSession, org: orm.Organization, **overrides: Any) -
         "timezone": "Europe/Berlin",
         "status": "active",
     }
-    site = orm.Site(**(values | overrides))
-    db.add(site)
+    site = await SiteRepository(db).add(orm.Site(**(values | overrides)))
     await db.commit()
     return site
 

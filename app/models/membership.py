@@ -17,8 +17,20 @@ class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
         CheckConstraint("role IN ('owner', 'admin', 'member')", name="role"),
-        Index("ix_memberships_organization_id_role", "organization_id", "role"),
-        Index("ix_memberships_organization_id_joined_at", "organization_id", "joined_at"),
+        Index("ix_memberships_organization_id_role_user_id", "organization_id", "role", "user_id"),
+        Index(
+            "ix_memberships_organization_id_joined_at_user_id",
+            "organization_id",
+            "joined_at",
+            "user_id",
+        ),
+        Index(
+            "ix_memberships_organization_id_role_joined_at_user_id",
+            "organization_id",
+            "role",
+            "joined_at",
+            "user_id",
+        ),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(

@@ -5,21 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import String, Uuid
+from sqlalchemy import Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, same_as_created_at, utcnow
+from app.models.search_index import trigram_index
 
 
 class Organization(Base):
     """A tenant: members and sites belong to exactly one organization."""
 
     __tablename__ = "organizations"
+    __table_args__ = (
+        Index("ix_organizations_name_id", "name", "id"),
+        Index("ix_organizations_created_at_id", "created_at", "id"),
+        trigram_index("organizations", "name"),
+        trigram_index("organizations", "slug"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    name: Mapped[str] = mapped_column(String(100), index=True)
+    name: Mapped[str] = mapped_column(String(100))
     slug: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=same_as_created_at, onupdate=utcnow
     )

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, UTCDateTime, same_as_created_at, utcnow
+from app.models.search_index import trigram_index
 
 
 class Site(Base):
@@ -17,9 +18,19 @@ class Site(Base):
     __tablename__ = "sites"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'inactive', 'archived')", name="status"),
-        Index("ix_sites_organization_id_name", "organization_id", "name"),
-        Index("ix_sites_organization_id_status", "organization_id", "status"),
-        Index("ix_sites_organization_id_created_at", "organization_id", "created_at"),
+        Index("ix_sites_organization_id_name_id", "organization_id", "name", "id"),
+        Index("ix_sites_organization_id_status_id", "organization_id", "status", "id"),
+        Index("ix_sites_organization_id_created_at_id", "organization_id", "created_at", "id"),
+        Index("ix_sites_organization_id_status_name_id", "organization_id", "status", "name", "id"),
+        Index(
+            "ix_sites_organization_id_status_created_at_id",
+            "organization_id",
+            "status",
+            "created_at",
+            "id",
+        ),
+        trigram_index("sites", "name"),
+        trigram_index("sites", "address"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

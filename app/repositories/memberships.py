@@ -10,9 +10,18 @@ from app.models import Membership, User
 from app.pagination import Page
 from app.rbac import Role
 from app.repositories.base import Repository
-from app.repositories.paging import order_by, paginate_rows
+from app.repositories.paging import Slice, Sort, fetch_page
+from app.repositories.search import contains
 
 MEMBER_SORTS = {"email": User.email, "joined_at": Membership.joined_at, "role": Membership.role}
+MEMBER_COLUMNS = (
+    Membership.user_id,
+    User.email,
+    User.full_name,
+    Membership.role,
+    Membership.joined_at,
+)
+"""What the API shows of a member, read as plain rows."""
 
 
 class MembershipRepository(Repository[Membership]):
@@ -45,24 +54,25 @@ class MembershipRepository(Repository[Membership]):
         q: str | None,
         role: Role | None,
         sort: str,
-        page: int,
-        per_page: int,
-    ) -> Page[tuple[Membership, User]]:
-        """Members of the organization, one page."""
+        window: Slice,
+    ) -> Page[object]:
+        """Members of the organization, one page of plain rows."""
         query = (
-            select(Membership, User)
+            select(*MEMBER_COLUMNS)
             .join(User, User.id == Membership.user_id)
             .where(Membership.organization_id == org_id)
         )
         if q is not None:
-            query = query.where(
-                User.email.icontains(q, autoescape=True)
-                | User.full_name.icontains(q, autoescape=True)
-            )
+            query = query.where(contains(User.email, q) | contains(User.full_name, q))
         if role is not None:
             query = query.where(Membership.role == role.value)
-        query = query.order_by(*order_by(sort, MEMBER_SORTS, Membership.user_id))
-        return await paginate_rows(self.session, query, page=page, per_page=per_page)
+        return await fetch_page(
+            self.session,
+            query,
+            sort=Sort.parse(sort, MEMBER_SORTS, Membership.user_id),
+            scope={"sort": sort, "q": q, "role": role.value if role else None},
+            window=window,
+        )
 
     async def count_owners(self, org_id: uuid.UUID) -> int:
         """How many owners the organization has, locking them so concurrent changes serialize."""

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from app.context import Principal
 from app.models import Membership, Organization
 from app.pagination import Page
 from app.repositories.base import Repository
-from app.repositories.paging import order_by, paginate
+from app.repositories.paging import Slice, Sort, fetch_page
+from app.repositories.search import contains
 
 ORGANIZATION_SORTS = {
     "name": Organization.name,
     "slug": Organization.slug,
     "created_at": Organization.created_at,
 }
-
-
-def visible_organizations(principal: Principal) -> Select[Organization]:
-    """The tenant scope: organizations the principal belongs to (all of them for superadmins)."""
-    query = select(Organization)
-    if principal.is_superadmin:
-        return query
-    return query.join(Membership, Membership.organization_id == Organization.id).where(
-        Membership.user_id == principal.user_id
-    )
+ORGANIZATION_COLUMNS = (
+    Organization.id,
+    Organization.name,
+    Organization.slug,
+    Organization.created_at,
+    Organization.updated_at,
+)
+"""What the API shows of an organization, read as plain rows."""
 
 
 class OrganizationRepository(Repository[Organization]):
@@ -37,17 +36,23 @@ class OrganizationRepository(Repository[Organization]):
         return await self.session.get(Organization, org_id)
 
     async def list_visible(
-        self, principal: Principal, *, q: str | None, sort: str, page: int, per_page: int
-    ) -> Page[Organization]:
-        """Organizations the principal may see, one page."""
-        query = visible_organizations(principal)
-        if q is not None:
-            query = query.where(
-                Organization.name.icontains(q, autoescape=True)
-                | Organization.slug.icontains(q, autoescape=True)
+        self, principal: Principal, *, q: str | None, sort: str, window: Slice
+    ) -> Page[object]:
+        """Organizations the principal may see, one page of plain rows."""
+        query = select(*ORGANIZATION_COLUMNS)
+        if not principal.is_superadmin:
+            query = query.join(Membership, Membership.organization_id == Organization.id).where(
+                Membership.user_id == principal.user_id
             )
-        query = query.order_by(*order_by(sort, ORGANIZATION_SORTS, Organization.id))
-        return await paginate(self.session, query, page=page, per_page=per_page)
+        if q is not None:
+            query = query.where(contains(Organization.name, q) | contains(Organization.slug, q))
+        return await fetch_page(
+            self.session,
+            query,
+            sort=Sort.parse(sort, ORGANIZATION_SORTS, Organization.id),
+            scope={"sort": sort, "q": q},
+            window=window,
+        )
 
     async def slug_taken(self, slug: str, *, excluding: uuid.UUID | None = None) -> bool:
         """Whether another organization already uses this slug."""

@@ -1,17 +1,33 @@
-"""Sites: all SQL about the sites table. Every query is scoped to one organization."""
+"""Sites: all SQL about the sites table. Every query is scoped to one organization.
+
+The organization's per-status counts (site_counters) change in the same transaction as every
+insert, status change and delete here, so meta.total is exact without counting the rows."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
 
-from app.models import Site
+from app.models import Site, SiteCounter
 from app.pagination import Page
 from app.repositories.base import Repository
-from app.repositories.paging import order_by, paginate
+from app.repositories.paging import Slice, Sort, fetch_page
+from app.repositories.search import contains
 
 SITE_SORTS = {"name": Site.name, "status": Site.status, "created_at": Site.created_at}
+SITE_COLUMNS = (
+    Site.id,
+    Site.organization_id,
+    Site.name,
+    Site.address,
+    Site.timezone,
+    Site.status,
+    Site.created_at,
+    Site.updated_at,
+)
+"""What the API shows of a site, read as plain rows."""
 
 
 class SiteRepository(Repository[Site]):
@@ -23,6 +39,47 @@ class SiteRepository(Repository[Site]):
             select(Site).where(Site.organization_id == org_id, Site.id == site_id)
         )
 
+    async def add(self, row: Site) -> Site:
+        """Insert a site and count it."""
+        site = await super().add(row)
+        await self._count(site.organization_id, site.status, 1)
+        return site
+
+    async def save(self, row: Site) -> Site:
+        """Flush changes to a site, moving it between status counts when its status changed."""
+        history = inspect(row).attrs.status.history
+        site = await super().save(row)
+        if history.deleted and history.added and history.deleted[0] != history.added[0]:
+            await self._count(site.organization_id, history.deleted[0], -1)
+            await self._count(site.organization_id, history.added[0], 1)
+        return site
+
+    async def delete(self, row: Site) -> None:
+        """Delete a site and uncount it."""
+        org_id, status = row.organization_id, row.status
+        await super().delete(row)
+        await self._count(org_id, status, -1)
+
+    async def _count(self, org_id: uuid.UUID, status: str, delta: int) -> None:
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(SiteCounter).values(organization_id=org_id, status=status, sites=delta)
+        await self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[SiteCounter.organization_id, SiteCounter.status],
+                set_={"sites": SiteCounter.sites + delta},
+            )
+        )
+
+    async def total(self, org_id: uuid.UUID, status: str | None) -> int:
+        """How many sites the organization has (with this status), from the counters."""
+        query = select(func.coalesce(func.sum(SiteCounter.sites), 0)).where(
+            SiteCounter.organization_id == org_id
+        )
+        if status is not None:
+            query = query.where(SiteCounter.status == status)
+        return int(await self.session.scalar(query) or 0)
+
     async def search(
         self,
         org_id: uuid.UUID,
@@ -30,16 +87,19 @@ class SiteRepository(Repository[Site]):
         q: str | None,
         status: str | None,
         sort: str,
-        page: int,
-        per_page: int,
-    ) -> Page[Site]:
-        """The organization's sites matching the filters, one page."""
-        query = select(Site).where(Site.organization_id == org_id)
+        window: Slice,
+    ) -> Page[object]:
+        """The organization's sites matching the filters, one page of plain rows."""
+        query = select(*SITE_COLUMNS).where(Site.organization_id == org_id)
         if q is not None:
-            query = query.where(
-                Site.name.icontains(q, autoescape=True) | Site.address.icontains(q, autoescape=True)
-            )
+            query = query.where(contains(Site.name, q) | contains(Site.address, q))
         if status is not None:
             query = query.where(Site.status == status)
-        query = query.order_by(*order_by(sort, SITE_SORTS, Site.id))
-        return await paginate(self.session, query, page=page, per_page=per_page)
+        return await fetch_page(
+            self.session,
+            query,
+            sort=Sort.parse(sort, SITE_SORTS, Site.id),
+            scope={"sort": sort, "q": q, "status": status},
+            window=window,
+            total=None if q is not None else await self.total(org_id, status),
+        )

@@ -9,9 +9,20 @@ from sqlalchemy import select
 from app.models import User
 from app.pagination import Page
 from app.repositories.base import Repository
-from app.repositories.paging import order_by, paginate
+from app.repositories.paging import Slice, Sort, fetch_page
+from app.repositories.search import contains
 
 USER_SORTS = {"email": User.email, "full_name": User.full_name, "created_at": User.created_at}
+USER_COLUMNS = (
+    User.id,
+    User.email,
+    User.full_name,
+    User.is_active,
+    User.is_superadmin,
+    User.created_at,
+    User.updated_at,
+)
+"""What the API shows of a user, read as plain rows (never the password hash)."""
 
 
 def normalize_email(email: str) -> str:
@@ -31,19 +42,21 @@ class UserRepository(Repository[User]):
         return await self.session.scalar(select(User).where(User.email == normalize_email(email)))
 
     async def search(
-        self, *, q: str | None, is_active: bool | None, sort: str, page: int, per_page: int
-    ) -> Page[User]:
-        """Users matching the filters, one page."""
-        query = select(User)
+        self, *, q: str | None, is_active: bool | None, sort: str, window: Slice
+    ) -> Page[object]:
+        """Users matching the filters, one page of plain rows."""
+        query = select(*USER_COLUMNS)
         if q is not None:
-            query = query.where(
-                User.email.icontains(q, autoescape=True)
-                | User.full_name.icontains(q, autoescape=True)
-            )
+            query = query.where(contains(User.email, q) | contains(User.full_name, q))
         if is_active is not None:
             query = query.where(User.is_active.is_(is_active))
-        query = query.order_by(*order_by(sort, USER_SORTS, User.id))
-        return await paginate(self.session, query, page=page, per_page=per_page)
+        return await fetch_page(
+            self.session,
+            query,
+            sort=Sort.parse(sort, USER_SORTS, User.id),
+            scope={"sort": sort, "q": q, "is_active": is_active},
+            window=window,
+        )
 
     async def count_active_superadmins(self) -> int:
         """How many active superadmins exist, locking them so concurrent demotions serialize."""

@@ -92,6 +92,9 @@ def build_router(impl: MembersOperations) -> APIRouter:
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
+        cursor: Annotated[
+            str | None, Query(min_length=1, max_length=1024, pattern="^[A-Za-z0-9_-]+$")
+        ] = None,
         q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         role: Annotated[MemberRole | None, Query()] = None,
         sort: Annotated[
@@ -105,6 +108,7 @@ def build_router(impl: MembersOperations) -> APIRouter:
             org_id=org_id,
             page=page,
             per_page=per_page,
+            cursor=cursor,
             q=q,
             role=role,
             sort=sort,

@@ -102,6 +102,9 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
         ],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
+        cursor: Annotated[
+            str | None, Query(min_length=1, max_length=1024, pattern="^[A-Za-z0-9_-]+$")
+        ] = None,
         q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         sort: Annotated[
             Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
@@ -113,6 +116,7 @@ def build_router(impl: OrganizationsOperations) -> APIRouter:
             ctx,
             page=page,
             per_page=per_page,
+            cursor=cursor,
             q=q,
             sort=sort,
         )

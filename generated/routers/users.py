@@ -123,6 +123,9 @@ def build_router(impl: UsersOperations) -> APIRouter:
         ],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
+        cursor: Annotated[
+            str | None, Query(min_length=1, max_length=1024, pattern="^[A-Za-z0-9_-]+$")
+        ] = None,
         q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         is_active: Annotated[bool | None, Query()] = None,
         sort: Annotated[
@@ -142,6 +145,7 @@ def build_router(impl: UsersOperations) -> APIRouter:
             ctx,
             page=page,
             per_page=per_page,
+            cursor=cursor,
             q=q,
             is_active=is_active,
             sort=sort,

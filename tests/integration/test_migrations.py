@@ -12,12 +12,15 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 
 from app.db import Base, Database
-from app.migrations import head_revision
+from app.migrations import exists_on, head_revision
 from tests.conftest import alembic_config
 
 
 def _diff(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "include_object": exists_on(connection.dialect.name)},
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

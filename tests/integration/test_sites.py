@@ -106,7 +106,14 @@ async def test_pagination_envelope_and_links(
     headers = await auth_headers(app, owner)
 
     first = (await client.get(base, headers=headers)).json()
-    assert first["meta"] == {"page": 1, "per_page": 10, "total": 23, "total_pages": 3}
+    assert first["meta"] == {
+        "page": 1,
+        "per_page": 10,
+        "total": 23,
+        "total_pages": 3,
+        "next_cursor": first["meta"]["next_cursor"],
+    }
+    assert first["meta"]["next_cursor"]
     assert len(first["data"]) == 10
     assert first["links"]["prev"] is None
     assert first["links"]["next"] == f"{base}?page=2&per_page=10"

@@ -1,0 +1,234 @@
+"""`make bench`: the service against a bare FastAPI app under the same uvicorn, in interleaved
+rounds, as the ratios of issue 9's table; then RSS per worker, the rate limiter's cost with
+Redis and throughput with two workers.
+
+The database is BENCH_DATABASE_URL (PostgreSQL), else a SQLite file in a temporary directory.
+Redis for the rate limiter comparison is BENCH_REDIS_URL (skipped without it). Everything
+listens on 127.0.0.1 and the run is bounded by --rounds x requests x --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts.bench.load import WRK_HINT, Result, have_wrk, measure
+from scripts.bench.seed import EMAIL, PASSWORD, Fixture, seed_small
+from scripts.bench.servers import Server, rss_mb, serve, service_env
+
+TARGETS = {
+    "list 100 sites": 0.15,
+    "list 10 sites": 0.25,
+    "get one site": 0.30,
+    "/health/live": 0.80,
+}
+P99_OVER_P50 = 5.0
+
+
+def requests_for(fixture: Fixture) -> dict[str, str]:
+    """The paths of the issue's table."""
+    sites = f"/api/v1/organizations/{fixture.org_id}/sites"
+    return {
+        "list 100 sites": f"{sites}?per_page=100",
+        "list 10 sites": f"{sites}?per_page=10",
+        "get one site": f"{sites}/{fixture.site_id}",
+        "/health/live": "/health/live",
+    }
+
+
+def sign_in(url: str) -> dict[str, str]:
+    """The bench user's bearer header."""
+    response = httpx.post(
+        f"{url}/api/v1/auth/login", json={"email": EMAIL, "password": PASSWORD}, timeout=60
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['data']['access_token']}"}
+
+
+def interleaved(
+    runs: Mapping[str, Callable[[], Result]], rounds: int, baseline: str
+) -> dict[str, dict[str, Any]]:
+    """Run every measurement once per round, in turn, and summarize each over the rounds, with
+    its throughput as a ratio to the baseline's in the same round (machine noise cancels)."""
+    results: dict[str, list[Result]] = {name: [] for name in runs}
+    ratios: dict[str, list[float]] = {name: [] for name in runs}
+    for round_number in range(1, rounds + 1):
+        for name, run in runs.items():
+            results[name].append(run())
+        for name in runs:
+            ratios[name].append(results[name][-1].rps / results[baseline][-1].rps)
+        print(
+            f"  round {round_number}/{rounds}: "
+            + ", ".join(f"{name} {results[name][-1].rps:.0f}/s" for name in runs)
+        )
+    summary = {}
+    for name, measured in results.items():
+        summary[name] = {
+            "rps": statistics.median(r.rps for r in measured),
+            "p50_ms": statistics.median(r.p50_ms for r in measured),
+            "p99_ms": statistics.median(r.p99_ms for r in measured),
+            "ratio": statistics.median(ratios[name]),
+            "ratio_per_round": ratios[name],
+            "errors": sum(r.errors for r in measured),
+        }
+    return summary
+
+
+def report(title: str, summary: dict[str, dict[str, Any]], targets: Mapping[str, float]) -> None:
+    """One table: req/s, p50, p99, ratio and the target."""
+    print(f"\n{title}")
+    print(
+        f"{'request':18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'ratio':>7}"
+        "  target"
+    )
+    for name, row in summary.items():
+        tail = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else float("nan")
+        target = targets.get(name)
+        verdict = ""
+        if target is not None:
+            ok = row["ratio"] >= target and tail <= P99_OVER_P50
+            verdict = f">= {target:.2f}, p99 <= 5x p50: {'ok' if ok else 'MISS'}"
+        errors = f"  ({row['errors']} errors)" if row["errors"] else ""
+        print(
+            f"{name:18} {row['rps']:8.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
+            f"{tail:8.1f} {row['ratio']:7.3f}  {verdict}{errors}"
+        )
+
+
+def run_load(
+    url: str, headers: dict[str, str], seconds: float, connections: int
+) -> Callable[[], Result]:
+    """A measurement of one URL, to run later."""
+    return lambda: measure(url, headers, seconds=seconds, connections=connections)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--json", default="bench.json", help="where to write the figures")
+    parser.add_argument(
+        "--extras",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the rate limiter's cost and two workers",
+    )
+    args = parser.parse_args()
+    if not have_wrk():
+        print(WRK_HINT)
+    with ExitStack() as stack:
+        database_url = os.environ.get("BENCH_DATABASE_URL")
+        if not database_url:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory())
+            database_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+            print(
+                "BENCH_DATABASE_URL is not set: benchmarking on SQLite (set it to a PostgreSQL "
+                "database for the real figures)"
+            )
+        fixture = seed_small(database_url)
+        env = service_env(database_url)
+        bare = stack.enter_context(serve("scripts.bench.bare_app:app", {}))
+        service = stack.enter_context(serve("app.main:app", env))
+        headers = sign_in(service.url)
+        load = {"seconds": args.seconds, "connections": args.connections}
+        runs = {"bare FastAPI": run_load(f"{bare.url}/", {}, **load)}
+        for name, path in requests_for(fixture).items():
+            runs[name] = run_load(f"{service.url}{path}", headers, **load)
+        print(
+            f"{args.rounds} interleaved rounds of {args.seconds:g} s per request, "
+            f"{args.connections} connections, 1 worker, rate limits off, {_engine(database_url)}"
+        )
+        summary = interleaved(runs, args.rounds, "bare FastAPI")
+        figures: dict[str, Any] = {
+            "database": _engine(database_url),
+            "load_generator": "wrk -t2" if have_wrk() else "python",
+            "connections": args.connections,
+            "rounds": args.rounds,
+            "seconds": args.seconds,
+            "requests": summary,
+            "rss_mb_per_worker_after_load": [rss_mb(pid) for pid in service.worker_pids()],
+        }
+        report("1 worker, ratios to bare FastAPI", summary, TARGETS)
+        print(f"RSS of the worker after load: {figures['rss_mb_per_worker_after_load'][0]:.0f} MB")
+        if args.extras:
+            figures |= extras(stack, service, env, fixture, headers, args, load)
+    figures["load_average"] = os.getloadavg()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in figures['load_average'])}")
+    Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"wrote {args.json}")
+    return 0
+
+
+def extras(
+    stack: ExitStack,
+    service: Server,
+    env: dict[str, str],
+    fixture: Fixture,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    load: dict[str, Any],
+) -> dict[str, Any]:
+    """The rate limiter with Redis vs off, and two workers vs one, on the 10-site list."""
+    path = requests_for(fixture)["list 10 sites"]
+    figures: dict[str, Any] = {}
+    redis_url = os.environ.get("BENCH_REDIS_URL")
+    if redis_url:
+        limited = stack.enter_context(
+            serve(
+                "app.main:app",
+                env
+                | {
+                    "RATE_LIMIT_ENABLED": "true",
+                    "REDIS_URL": redis_url,
+                    "RATE_LIMIT_AUTHENTICATED": "100000000/minute",
+                },
+            )
+        )
+        summary = interleaved(
+            {
+                "limits off": run_load(f"{service.url}{path}", headers, **load),
+                "limits on, Redis": run_load(f"{limited.url}{path}", headers, **load),
+            },
+            args.rounds,
+            "limits off",
+        )
+        report("rate limiter with Redis vs off (list 10 sites)", summary, {})
+        figures["rate_limiter"] = summary
+    else:
+        print("\nBENCH_REDIS_URL is not set: skipping the rate limiter's cost")
+    two = stack.enter_context(serve("app.main:app", env, workers=2))
+    summary = interleaved(
+        {
+            "1 worker": run_load(f"{service.url}{path}", headers, **load),
+            "2 workers": run_load(f"{two.url}{path}", headers, **load),
+        },
+        args.rounds,
+        "1 worker",
+    )
+    report("two workers vs one (list 10 sites)", summary, {})
+    figures["two_workers"] = summary
+    figures["rss_mb_per_worker_two_workers"] = [rss_mb(pid) for pid in two.worker_pids()]
+    print(
+        "RSS per worker (2 workers, after load): "
+        + ", ".join(f"{mb:.0f} MB" for mb in figures["rss_mb_per_worker_two_workers"])
+    )
+    return figures
+
+
+def _engine(url: str) -> str:
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
