@@ -75,11 +75,13 @@ class OrganizationHandlers:
         self, ctx: RequestContext, *, org_id: uuid.UUID, body: OrganizationUpdate
     ) -> Organization:
         organization = await _existing(ctx, org_id)
-        changes = body.model_dump(exclude_unset=True)
-        if "slug" in changes and changes["slug"] != organization.slug:
-            await _require_free_slug(ctx, changes["slug"], org_id)
-        for field, value in changes.items():
-            setattr(organization, field, value)
+        # Each writable field by name: a field added to OrganizationUpdate later stays read-only
+        # until someone decides otherwise here.
+        if body.slug is not None and body.slug != organization.slug:
+            await _require_free_slug(ctx, body.slug, org_id)
+            organization.slug = body.slug
+        if body.name is not None:
+            organization.name = body.name
         return to_organization(await OrganizationRepository(ctx.session).save(organization))
 
     async def delete_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> None:
