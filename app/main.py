@@ -16,6 +16,7 @@ from app.allowed_methods import AllowedMethods, MethodNotAllowedMiddleware
 from app.binding import bind_routers
 from app.bootstrap import ensure_first_superuser
 from app.db import Database
+from app.deadline import RequestDeadlineMiddleware, settle
 from app.docs import install_docs
 from app.middleware import RequestContextMiddleware
 from app.migrations import head_revision
@@ -33,13 +34,20 @@ from handlers.sites import SiteHandlers
 from handlers.users import UserHandlers
 
 logger = logging.getLogger(__name__)
+ABANDONED_GRACE_SECONDS = 5
+"""At shutdown, how long requests cut off by their deadline may take to wind down."""
 
 
-def implementations(database: Database, tokens: TokenService, limiter: RateLimiter) -> HandlerSet:
+def implementations(
+    settings: Settings, database: Database, tokens: TokenService, limiter: RateLimiter
+) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
+    # Health probes answer well within the request deadline, so a hung database is named in a
+    # 503 of the health schema rather than cut off by the deadline.
+    probe_timeout = min(settings.DB_STATEMENT_TIMEOUT_SECONDS, settings.REQUEST_TIMEOUT_SECONDS / 2)
     return HandlerSet(
         auth=AuthHandlers(tokens),
-        health=HealthHandlers(database, head_revision(), limiter),
+        health=HealthHandlers(database, head_revision(), limiter, probe_timeout),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),
@@ -56,12 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     database = Database(settings)
     tokens = TokenService(settings)
     limiter = RateLimiter(settings)
-    routers = bind_routers(implementations(database, tokens, limiter), OPERATIONS)
+    routers = bind_routers(implementations(settings, database, tokens, limiter), OPERATIONS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_first_superuser(database, settings)
         yield
+        await settle(ABANDONED_GRACE_SECONDS)
         await database.dispose()
         logger.info("database connections closed")
 
@@ -84,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
     )
+    app.add_middleware(RequestDeadlineMiddleware, seconds=settings.REQUEST_TIMEOUT_SECONDS)
     app.add_middleware(RequestContextMiddleware)
     # Outermost, so everything sees the real client; X-Forwarded-For is believed only from
     # FORWARDED_ALLOW_IPS (serve with `uvicorn --no-proxy-headers` so uvicorn does not apply

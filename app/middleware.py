@@ -10,9 +10,8 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import PROBLEM_JSON, problem_body
+from app.problems import send_problem
 from app.rate_limits import Quota
-from app.serialization import dump_json
 
 API_VERSION = "1"
 SUPPORTED_VERSIONS = (API_VERSION,)
@@ -58,7 +57,7 @@ class RequestContextMiddleware:
 
         requested = headers.get("x-api-version")
         if requested is not None and requested.strip() not in SUPPORTED_VERSIONS:
-            await self._problem(
+            await send_problem(
                 scope,
                 send_with_headers,
                 status=400,
@@ -73,28 +72,10 @@ class RequestContextMiddleware:
         except Exception:
             logger.exception("unhandled error (request %s)", request_id)
             if not started:
-                await self._problem(
+                await send_problem(
                     scope,
                     send_with_headers,
                     status=500,
                     code="internal_error",
                     detail="An unexpected error occurred; quote the request id when reporting it.",
                 )
-
-    @staticmethod
-    async def _problem(scope: Scope, send: Send, *, status: int, code: str, detail: str) -> None:
-        request_id = scope["state"]["request_id"]
-        body = dump_json(
-            problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -9,14 +9,25 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
 from app.errors import DomainError, FieldError
 from app.request_state import request_id_of
 from app.serialization import dump_json
 
 PROBLEM_JSON = "application/problem+json"
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""What a 503 `database_unavailable` asks clients to wait: about a pool or connect timeout."""
+DATABASE_UNAVAILABLE_DETAIL = (
+    "The database is unavailable or not answering; retry after the Retry-After delay. "
+    "A write answered this way may or may not have been applied."
+)
+DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+"""Driver errors meaning the database cannot serve now (refused, closed, restarting, timed out,
+pool exhausted), as opposed to errors in the request."""
 logger = logging.getLogger(__name__)
 
 HTTP_CODES = {
@@ -63,6 +74,36 @@ def problem_body(
         ]
     body.update(extra or {})
     return body
+
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send a problem response from ASGI middleware, outside FastAPI's exception handlers."""
+    request_id = str(scope.get("state", {}).get("request_id", "-"))
+    body = dump_json(
+        problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
+    )
+    raw_headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [
+        (name.lower().encode(), value.encode()) for name, value in (headers or {}).items()
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def database_unavailable_headers() -> dict[str, str]:
+    """The headers of every 503 `database_unavailable`."""
+    return {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
 
 
 def problem_response(
@@ -159,9 +200,31 @@ async def on_integrity_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def on_database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down, restarting, refusing or too slow -> 503 with Retry-After. The
+    driver's text (host, port, database) goes to the log with the request id, never to clients."""
+    logger.warning(
+        "database unavailable (request %s, %s %s): %s: %s",
+        request_id_of(request),
+        request.method,
+        request.url.path,
+        type(exc).__name__,
+        exc,
+    )
+    return problem_response(
+        request,
+        status=503,
+        code="database_unavailable",
+        detail=DATABASE_UNAVAILABLE_DETAIL,
+        headers=database_unavailable_headers(),
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every client-visible error as application/problem+json."""
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(IntegrityError, on_integrity_error)
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, on_database_unavailable)

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     DB_POOL_SIZE: int = Field(default=5, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
     DB_ECHO: bool = False
+    DB_CONNECT_TIMEOUT_SECONDS: int = Field(default=3, ge=1, le=60)
+    DB_POOL_TIMEOUT_SECONDS: float = Field(default=3, gt=0, le=60)
+    DB_STATEMENT_TIMEOUT_SECONDS: float = Field(default=5, gt=0, le=600)
+    REQUEST_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=600)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     REDIS_URL: SecretStr | None = None
     RATE_LIMIT_ENABLED: bool = True
