@@ -22,6 +22,7 @@ from app.middleware import RequestContextMiddleware
 from app.migrations import head_revision
 from app.problems import install_problem_handlers
 from app.rate_limits import RateLimiter
+from app.request_limits import RequestLimitsMiddleware
 from app.settings import Settings, get_settings
 from app.tokens import TokenService
 from generated.operations import OPERATIONS
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
     )
     app.add_middleware(RequestDeadlineMiddleware, seconds=settings.REQUEST_TIMEOUT_SECONDS)
+    app.add_middleware(RequestLimitsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     # Outermost, so everything sees the real client; X-Forwarded-For is believed only from
     # FORWARDED_ALLOW_IPS (serve with `uvicorn --no-proxy-headers` so uvicorn does not apply

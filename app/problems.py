@@ -38,10 +38,12 @@ HTTP_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
-    413: "payload_too_large",
+    413: "body_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "rate_limited",
+    431: "headers_too_large",
     500: "internal_error",
     503: "service_unavailable",
 }

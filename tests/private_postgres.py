@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg
@@ -56,7 +56,7 @@ class PrivateCluster:
 
     def __init__(self, directory: Path) -> None:
         self.bin = postgres_bin()
-        assert self.bin is not None  # noqa: S101 - callers check why_unavailable() first
+        assert self.bin is not None
         self.user = server_user()
         self.directory = directory
         self.data = directory / "data"
@@ -137,7 +137,7 @@ class PrivateCluster:
     def _server_processes(self) -> list[int]:
         """The postmaster and its children (each backend calls setsid(), so a process-group
         signal would reach the postmaster alone)."""
-        assert self.process is not None  # noqa: S101
+        assert self.process is not None
         pids = [self.process.pid]
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -150,10 +150,8 @@ class PrivateCluster:
 
     def _signal_all(self, signum: signal.Signals) -> None:
         for pid in self._server_processes():
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(pid, signum)
-            except ProcessLookupError:
-                pass
 
     def freeze(self) -> None:
         """SIGSTOP every server process: connections stay open and nothing answers."""
