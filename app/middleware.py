@@ -17,6 +17,29 @@ API_VERSION = "1"
 SUPPORTED_VERSIONS = (API_VERSION,)
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 logger = logging.getLogger(__name__)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+"""On every response: no MIME sniffing, never framed, no referrer leaks."""
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+"""API responses are data, never a document to render; the docs page sets its own policy."""
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+"""API responses (tokens above all) are per caller and never stored by caches."""
+API_PREFIX = "/api/"
+PUBLIC_DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/openapi.yaml")
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The security headers of a response to this path."""
+    headers = dict(SECURITY_HEADERS)
+    if path.startswith(API_PREFIX) or path.startswith("/health/"):
+        headers["Content-Security-Policy"] = API_CSP
+    if path.startswith(API_PREFIX) and path not in PUBLIC_DOCUMENTS:
+        headers.update(NO_STORE)
+    return headers
 
 
 def choose_request_id(sent: str | None) -> str:
@@ -27,9 +50,9 @@ def choose_request_id(sent: str | None) -> str:
 
 
 class RequestContextMiddleware:
-    """Tags every response with X-Request-ID, X-API-Version and the RateLimit-* quota the
-    rate-limit dependency left in the request state, refuses unknown API versions, and turns any
-    unhandled exception into a 500 problem without a stack trace."""
+    """Tags every response with X-Request-ID, X-API-Version, the security headers and the
+    RateLimit-* quota the rate-limit dependency left in the request state, refuses unknown API
+    versions, and turns any unhandled exception into a 500 problem without a stack trace."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,6 +73,8 @@ class RequestContextMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers["X-Request-ID"] = request_id
                 response_headers["X-API-Version"] = API_VERSION
+                for name, value in security_headers(scope["path"]).items():
+                    response_headers.setdefault(name, value)
                 quota: Quota | None = scope["state"].get("rate_limit")
                 if quota is not None:
                     response_headers.update(quota.headers())
