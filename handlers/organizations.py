@@ -56,11 +56,11 @@ class OrganizationHandlers:
         repository = OrganizationRepository(ctx.session)
         if body.slug is not None:
             await _require_free_slug(ctx, body.slug, None)
-            slug = body.slug
+            organization = await repository.add(orm.Organization(name=body.name, slug=body.slug))
         else:
-            base = slugify(body.name)
-            slug = free_slug(base, await repository.slugs_like(base))
-        organization = await repository.add(orm.Organization(name=body.name, slug=slug))
+            organization = await repository.add_with_free_slug(
+                body.name, slugify(body.name), free_slug
+            )
         await MembershipRepository(ctx.session).add(
             orm.Membership(
                 organization_id=organization.id, user_id=ctx.user.user_id, role=Role.OWNER
