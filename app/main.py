@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.allowed_methods import AllowedMethods, MethodNotAllowedMiddleware
 from app.binding import bind_routers
 from app.bootstrap import ensure_first_superuser
+from app.cors import CorsMiddleware
 from app.db import Database
 from app.deadline import RequestDeadlineMiddleware, settle
 from app.docs import install_docs
@@ -94,12 +95,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
     )
+    # A request passes the middleware in this order (each add_middleware wraps the previous):
+    # ProxyHeaders (the real client; X-Forwarded-For believed only from FORWARDED_ALLOW_IPS, so
+    # serve with `uvicorn --no-proxy-headers`) -> RequestContext (request id, API version,
+    # security headers, last-resort 500) -> CORS (when origins are set) -> RequestLimits (size
+    # caps, before any work) -> RequestDeadline (503 when the database does not answer) ->
+    # MethodNotAllowed (405 from the spec) -> routes.
     app.add_middleware(RequestDeadlineMiddleware, seconds=settings.REQUEST_TIMEOUT_SECONDS)
     app.add_middleware(RequestLimitsMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(CorsMiddleware, origins=settings.cors_origins)
     app.add_middleware(RequestContextMiddleware)
-    # Outermost, so everything sees the real client; X-Forwarded-For is believed only from
-    # FORWARDED_ALLOW_IPS (serve with `uvicorn --no-proxy-headers` so uvicorn does not apply
-    # its own default, which trusts 127.0.0.1).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 

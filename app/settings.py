@@ -10,6 +10,7 @@ from limits import RateLimitItem, parse_many
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.cors import parse_origins
 from app.dev_secret import development_secret_key
 from app.email_syntax import accept_every_syntactically_valid_domain
 
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
     RATE_LIMIT_AUTHENTICATED: str = "120/minute"
     RATE_LIMIT_ANONYMOUS: str = "60/minute"
     FORWARDED_ALLOW_IPS: str = ""
+    CORS_ALLOW_ORIGINS: str = ""
 
     @field_validator(
         "RATE_LIMIT_LOGIN_PER_IP",
@@ -110,6 +112,12 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_rate_limit(cls, value: str) -> str:
         parse_rate_limit(value)
+        return value
+
+    @field_validator("CORS_ALLOW_ORIGINS")
+    @classmethod
+    def _valid_origins(cls, value: str) -> str:
+        parse_origins(value)
         return value
 
     @field_validator("FORWARDED_ALLOW_IPS")
@@ -169,6 +177,11 @@ class Settings(BaseSettings):
     def trusted_proxies(self) -> list[str]:
         """The addresses whose X-Forwarded-For header is believed."""
         return parse_trusted_proxies(self.FORWARDED_ALLOW_IPS)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins browser clients may call the API from; empty: CORS is off."""
+        return parse_origins(self.CORS_ALLOW_ORIGINS)
 
     @property
     def is_sqlite(self) -> bool:
