@@ -108,7 +108,12 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         ensure_sqlite_directory(settings.DATABASE_URL)
         self.engine: AsyncEngine = create_async_engine(
-            settings.DATABASE_URL, echo=settings.DB_ECHO, **_engine_options(settings)
+            settings.DATABASE_URL,
+            echo=settings.DB_ECHO,
+            # Statement parameters (emails, password hashes, token ids) never reach an error
+            # message, a traceback or the echo log.
+            hide_parameters=True,
+            **_engine_options(settings),
         )
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)

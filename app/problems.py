@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Scope, Send
@@ -47,6 +47,14 @@ HTTP_CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error for the log: its type and the first line of the driver's message, without the
+    SQL, its parameters or PostgreSQL's DETAIL line (which quotes the offending values)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
 
 
 def problem_body(
@@ -193,7 +201,12 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 async def on_integrity_error(request: Request, exc: Exception) -> Response:
     """A constraint violation that slipped past the handlers' checks (e.g. a race) -> 409."""
-    logger.info("integrity error on %s: %s", request.url.path, exc)
+    logger.info(
+        "integrity error (request %s) on %s: %s",
+        request_id_of(request),
+        request.url.path,
+        describe_error(exc),
+    )
     return problem_response(
         request,
         status=409,
@@ -206,12 +219,11 @@ async def on_database_unavailable(request: Request, exc: Exception) -> Response:
     """The database is down, restarting, refusing or too slow -> 503 with Retry-After. The
     driver's text (host, port, database) goes to the log with the request id, never to clients."""
     logger.warning(
-        "database unavailable (request %s, %s %s): %s: %s",
+        "database unavailable (request %s, %s %s): %s",
         request_id_of(request),
         request.method,
         request.url.path,
-        type(exc).__name__,
-        exc,
+        describe_error(exc),
     )
     return problem_response(
         request,

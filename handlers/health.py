@@ -12,6 +12,7 @@ from app.api_runtime import RequestContext
 from app.db import Database
 from app.deadline import within
 from app.errors import ServiceUnavailable
+from app.problems import describe_error
 from app.rate_limits import RateLimiter
 from generated.models import HealthCheck, HealthReport, HealthStatus
 
@@ -40,7 +41,7 @@ async def run_check(name: str, probe: Probe, *, bound: float, request_id: str) -
         else:
             detail = "unreachable"
         logger.warning(
-            "health check %s failed (request %s): %s: %s", name, request_id, type(exc).__name__, exc
+            "health check %s failed (request %s): %s", name, request_id, describe_error(exc)
         )
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     return HealthCheck(name=name, status=status, latency_ms=latency_ms, detail=detail)
