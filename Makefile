@@ -37,7 +37,7 @@ migrations: $(STAMP) ## Autogenerate a migration from the models: make migration
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header
 
 test: $(STAMP) ## Run the test suite with coverage (TEST_DATABASE_URL picks the database, default SQLite)
 	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90

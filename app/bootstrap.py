@@ -30,18 +30,17 @@ async def ensure_first_superuser(
         if await UserRepository(session).get_by_email(email) is not None:
             return
         password_hash = await passwords.hash(settings.FIRST_SUPERUSER_PASSWORD.get_secret_value())
-        session.add(
-            User(
-                email=email,
-                full_name="Administrator",
-                password_hash=password_hash,
-                is_active=True,
-                is_superadmin=True,
-            )
+        user = User(
+            email=email,
+            full_name="Administrator",
+            password_hash=password_hash,
+            is_active=True,
+            is_superadmin=True,
         )
+        session.add(user)
         try:
             await session.commit()
         except IntegrityError:
             await session.rollback()
             return
-    logger.info("created the first superadmin %s", email)
+    logger.info("created the first superadmin (user %s)", user.id)  # never the email

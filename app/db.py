@@ -79,11 +79,20 @@ def ensure_sqlite_directory(url: str) -> None:
 def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         return {"connect_args": {"timeout": 30}}
+    # Bounded waits, so an outage answers 503 quickly: connecting, waiting for a pooled
+    # connection, and each statement on the server (a frozen server honours none of these; the
+    # request deadline in app.deadline covers that case). pool_pre_ping replaces connections a
+    # restart closed, so the service recovers by itself.
+    statement_ms = round(settings.DB_STATEMENT_TIMEOUT_SECONDS * 1000)
     return {
         "pool_pre_ping": True,
         "pool_size": settings.DB_POOL_SIZE,
         "max_overflow": settings.DB_MAX_OVERFLOW,
-        "connect_args": {"connect_timeout": 5},
+        "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,
+        "connect_args": {
+            "connect_timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
+            "options": f"-c statement_timeout={statement_ms}",
+        },
     }
 
 
@@ -117,7 +126,12 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         ensure_sqlite_directory(settings.DATABASE_URL)
         self.engine: AsyncEngine = create_async_engine(
-            settings.DATABASE_URL, echo=settings.DB_ECHO, **_engine_options(settings)
+            settings.DATABASE_URL,
+            echo=settings.DB_ECHO,
+            # Statement parameters (emails, password hashes, token ids) never reach an error
+            # message, a traceback or the echo log.
+            hide_parameters=True,
+            **_engine_options(settings),
         )
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)

@@ -15,13 +15,16 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.allowed_methods import AllowedMethods, MethodNotAllowedMiddleware
 from app.binding import bind_routers
 from app.bootstrap import ensure_first_superuser
+from app.cors import CorsMiddleware
 from app.db import Database
+from app.deadline import RequestDeadlineMiddleware, settle
 from app.docs import install_docs
 from app.middleware import RequestContextMiddleware
 from app.migrations import head_revision
 from app.passwords import PasswordHasher
 from app.problems import install_problem_handlers
 from app.rate_limits import RateLimiter
+from app.request_limits import RequestLimitsMiddleware
 from app.settings import Settings, get_settings
 from app.tokens import TokenService
 from app.validators import accept_every_syntactically_valid_domain
@@ -35,15 +38,24 @@ from handlers.sites import SiteHandlers
 from handlers.users import UserHandlers
 
 logger = logging.getLogger(__name__)
+ABANDONED_GRACE_SECONDS = 5
+"""At shutdown, how long requests cut off by their deadline may take to wind down."""
 
 
 def implementations(
-    database: Database, tokens: TokenService, passwords: PasswordHasher, limiter: RateLimiter
+    settings: Settings,
+    database: Database,
+    tokens: TokenService,
+    passwords: PasswordHasher,
+    limiter: RateLimiter,
 ) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
+    # Health probes answer well within the request deadline, so a hung database is named in a
+    # 503 of the health schema rather than cut off by the deadline.
+    probe_timeout = min(settings.DB_STATEMENT_TIMEOUT_SECONDS, settings.REQUEST_TIMEOUT_SECONDS / 2)
     return HandlerSet(
         auth=AuthHandlers(tokens, passwords),
-        health=HealthHandlers(database, head_revision(), limiter),
+        health=HealthHandlers(database, head_revision(), limiter, probe_timeout),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),
@@ -62,12 +74,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tokens = TokenService(settings)
     passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
-    routers = bind_routers(implementations(database, tokens, passwords, limiter), OPERATIONS)
+    routers = bind_routers(
+        implementations(settings, database, tokens, passwords, limiter), OPERATIONS
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_first_superuser(database, settings, passwords)
         yield
+        await settle(ABANDONED_GRACE_SECONDS)
         await database.dispose()
         logger.info("database connections closed")
 
@@ -91,10 +106,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
     )
+    # A request passes the middleware in this order (each add_middleware wraps the previous):
+    # ProxyHeaders (the real client; X-Forwarded-For believed only from FORWARDED_ALLOW_IPS, so
+    # serve with `uvicorn --no-proxy-headers`) -> RequestContext (request id, API version,
+    # security headers, last-resort 500) -> CORS (when origins are set) -> RequestLimits (size
+    # caps, before any work) -> RequestDeadline (503 when the database does not answer) ->
+    # MethodNotAllowed (405 from the spec) -> routes.
+    app.add_middleware(RequestDeadlineMiddleware, seconds=settings.REQUEST_TIMEOUT_SECONDS)
+    app.add_middleware(RequestLimitsMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(CorsMiddleware, origins=settings.cors_origins)
     app.add_middleware(RequestContextMiddleware)
-    # Outermost, so everything sees the real client; X-Forwarded-For is believed only from
-    # FORWARDED_ALLOW_IPS (serve with `uvicorn --no-proxy-headers` so uvicorn does not apply
-    # its own default, which trusts 127.0.0.1).
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 

@@ -10,13 +10,36 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import PROBLEM_JSON, dump_json, problem_body
+from app.problems import send_problem
 from app.rate_limits import Quota
 
 API_VERSION = "1"
 SUPPORTED_VERSIONS = (API_VERSION,)
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 logger = logging.getLogger(__name__)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+"""On every response: no MIME sniffing, never framed, no referrer leaks."""
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+"""API responses are data, never a document to render; the docs page sets its own policy."""
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+"""API responses (tokens above all) are per caller and never stored by caches."""
+API_PREFIX = "/api/"
+PUBLIC_DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/openapi.yaml")
+
+
+def security_headers(path: str) -> dict[str, str]:
+    """The security headers of a response to this path."""
+    headers = dict(SECURITY_HEADERS)
+    if path.startswith(API_PREFIX) or path.startswith("/health/"):
+        headers["Content-Security-Policy"] = API_CSP
+    if path.startswith(API_PREFIX) and path not in PUBLIC_DOCUMENTS:
+        headers.update(NO_STORE)
+    return headers
 
 
 def choose_request_id(sent: str | None) -> str:
@@ -27,9 +50,9 @@ def choose_request_id(sent: str | None) -> str:
 
 
 class RequestContextMiddleware:
-    """Tags every response with X-Request-ID, X-API-Version and the RateLimit-* quota the
-    rate-limit dependency left in the request state, refuses unknown API versions, and turns any
-    unhandled exception into a 500 problem without a stack trace."""
+    """Tags every response with X-Request-ID, X-API-Version, the security headers and the
+    RateLimit-* quota the rate-limit dependency left in the request state, refuses unknown API
+    versions, and turns any unhandled exception into a 500 problem without a stack trace."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,6 +73,8 @@ class RequestContextMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers["X-Request-ID"] = request_id
                 response_headers["X-API-Version"] = API_VERSION
+                for name, value in security_headers(scope["path"]).items():
+                    response_headers.setdefault(name, value)
                 quota: Quota | None = scope["state"].get("rate_limit")
                 if quota is not None:
                     response_headers.update(quota.headers())
@@ -57,7 +82,7 @@ class RequestContextMiddleware:
 
         requested = headers.get("x-api-version")
         if requested is not None and requested.strip() not in SUPPORTED_VERSIONS:
-            await self._problem(
+            await send_problem(
                 scope,
                 send_with_headers,
                 status=400,
@@ -72,28 +97,10 @@ class RequestContextMiddleware:
         except Exception:
             logger.exception("unhandled error (request %s)", request_id)
             if not started:
-                await self._problem(
+                await send_problem(
                     scope,
                     send_with_headers,
                     status=500,
                     code="internal_error",
                     detail="An unexpected error occurred; quote the request id when reporting it.",
                 )
-
-    @staticmethod
-    async def _problem(scope: Scope, send: Send, *, status: int, code: str, detail: str) -> None:
-        request_id = scope["state"]["request_id"]
-        body = dump_json(
-            problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})

@@ -10,13 +10,24 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic_core import to_json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
+from starlette.types import Scope, Send
 
 from app.errors import DomainError, FieldError
 
 PROBLEM_JSON = "application/problem+json"
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""What a 503 `database_unavailable` asks clients to wait: about a pool or connect timeout."""
+DATABASE_UNAVAILABLE_DETAIL = (
+    "The database is unavailable or not answering; retry after the Retry-After delay. "
+    "A write answered this way may or may not have been applied."
+)
+DATABASE_ERRORS = (OperationalError, InterfaceError, PoolTimeout)
+"""Driver errors meaning the database cannot serve now (refused, closed, restarting, timed out,
+pool exhausted), as opposed to errors in the request."""
 logger = logging.getLogger(__name__)
 
 HTTP_CODES = {
@@ -27,10 +38,12 @@ HTTP_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
-    413: "payload_too_large",
+    413: "body_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
     422: "validation_failed",
     429: "rate_limited",
+    431: "headers_too_large",
     500: "internal_error",
     503: "service_unavailable",
 }
@@ -44,6 +57,14 @@ def dump_json(value: Any) -> bytes:
 def request_id_of(connection: HTTPConnection) -> str:
     """The X-Request-ID app.middleware assigned to this request."""
     return str(getattr(connection.state, "request_id", "-"))
+
+
+def describe_error(exc: BaseException) -> str:
+    """An error for the log: its type and the first line of the driver's message, without the
+    SQL, its parameters or PostgreSQL's DETAIL line (which quotes the offending values)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}"
 
 
 def problem_body(
@@ -73,6 +94,36 @@ def problem_body(
         ]
     body.update(extra or {})
     return body
+
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send a problem response from ASGI middleware, outside FastAPI's exception handlers."""
+    request_id = str(scope.get("state", {}).get("request_id", "-"))
+    body = dump_json(
+        problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
+    )
+    raw_headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [
+        (name.lower().encode(), value.encode()) for name, value in (headers or {}).items()
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def database_unavailable_headers() -> dict[str, str]:
+    """The headers of every 503 `database_unavailable`."""
+    return {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
 
 
 def problem_response(
@@ -160,12 +211,36 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
 
 async def on_integrity_error(request: Request, exc: Exception) -> Response:
     """A constraint violation that slipped past the handlers' checks (e.g. a race) -> 409."""
-    logger.info("integrity error on %s: %s", request.url.path, exc)
+    logger.info(
+        "integrity error (request %s) on %s: %s",
+        request_id_of(request),
+        request.url.path,
+        describe_error(exc),
+    )
     return problem_response(
         request,
         status=409,
         code="conflict",
         detail="The request conflicts with the current state of the resource.",
+    )
+
+
+async def on_database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down, restarting, refusing or too slow -> 503 with Retry-After. The
+    driver's text (host, port, database) goes to the log with the request id, never to clients."""
+    logger.warning(
+        "database unavailable (request %s, %s %s): %s",
+        request_id_of(request),
+        request.method,
+        request.url.path,
+        describe_error(exc),
+    )
+    return problem_response(
+        request,
+        status=503,
+        code="database_unavailable",
+        detail=DATABASE_UNAVAILABLE_DETAIL,
+        headers=database_unavailable_headers(),
     )
 
 
@@ -175,3 +250,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(IntegrityError, on_integrity_error)
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, on_database_unavailable)

@@ -11,10 +11,21 @@ from limits import RateLimitItem, parse_many
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-insecure-secret-key-change-me-in-production"  # noqa: S105 - dev only
-"""Used only when APP_ENV is development and no SECRET_KEY is set."""
+from app.cors import parse_origins
+from app.dev_secret import development_secret_key
+from app.email_syntax import accept_every_syntactically_valid_domain
+
+# FIRST_SUPERUSER_EMAIL is an email exactly as the API means it (reserved domains included),
+# also where the settings are read without the API (alembic, scripts).
+accept_every_syntactically_valid_domain()
+
+PUBLISHED_DEV_KEY = "dev-insecure-secret-key-change-me-in-production"
+"""The development key earlier versions published in their source; refused everywhere."""
 MIN_SECRET_KEY_LENGTH = 32
 ALLOWED_JWT_ALGORITHMS = ("HS256", "HS384", "HS512")
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 128
+"""Every user's password policy (the spec's UserCreate.password); a test keeps them equal."""
 REDIS_SCHEMES = ("redis://", "rediss://", "redis+unix://")
 
 
@@ -58,7 +69,12 @@ class Settings(BaseSettings):
     """Every setting the service reads; see .env.example for their meaning."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_ignore_empty=True, extra="ignore", case_sensitive=True
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=True,
+        # A refused value is never echoed: it may be a key, a password or a URL with one.
+        hide_input_in_errors=True,
     )
 
     APP_ENV: Literal["development", "test", "production"] = "development"
@@ -74,6 +90,10 @@ class Settings(BaseSettings):
     DB_POOL_SIZE: int = Field(default=5, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)
     DB_ECHO: bool = False
+    DB_CONNECT_TIMEOUT_SECONDS: int = Field(default=3, ge=1, le=60)
+    DB_POOL_TIMEOUT_SECONDS: float = Field(default=3, gt=0, le=60)
+    DB_STATEMENT_TIMEOUT_SECONDS: float = Field(default=5, gt=0, le=600)
+    REQUEST_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=600)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     REDIS_URL: SecretStr | None = None
     RATE_LIMIT_ENABLED: bool = True
@@ -86,6 +106,7 @@ class Settings(BaseSettings):
     PASSWORD_HASH_TIME_COST: int = Field(default=2, ge=1)
     PASSWORD_HASH_PARALLELISM: int = Field(default=1, ge=1)
     PASSWORD_HASH_CONCURRENCY: int | None = Field(default=None, ge=1)
+    CORS_ALLOW_ORIGINS: str = ""
 
     @field_validator(
         "RATE_LIMIT_LOGIN_PER_IP",
@@ -98,10 +119,28 @@ class Settings(BaseSettings):
         parse_rate_limit(value)
         return value
 
+    @field_validator("CORS_ALLOW_ORIGINS")
+    @classmethod
+    def _valid_origins(cls, value: str) -> str:
+        parse_origins(value)
+        return value
+
     @field_validator("FORWARDED_ALLOW_IPS")
     @classmethod
     def _valid_proxies(cls, value: str) -> str:
         parse_trusted_proxies(value)
+        return value
+
+    @field_validator("FIRST_SUPERUSER_PASSWORD")
+    @classmethod
+    def _valid_password(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not (
+            PASSWORD_MIN_LENGTH <= len(value.get_secret_value()) <= PASSWORD_MAX_LENGTH
+        ):
+            raise ValueError(
+                f"must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, like every "
+                "user's password"
+            )
         return value
 
     @field_validator("REDIS_URL")
@@ -117,10 +156,10 @@ class Settings(BaseSettings):
         if self.SECRET_KEY is None:
             if self.APP_ENV != "development":
                 raise ValueError(f"SECRET_KEY must be set when APP_ENV={self.APP_ENV}")
-            self.SECRET_KEY = SecretStr(DEV_SECRET_KEY)
+            self.SECRET_KEY = SecretStr(development_secret_key())
         key = self.SECRET_KEY.get_secret_value()
-        if self.APP_ENV != "development" and (
-            len(key) < MIN_SECRET_KEY_LENGTH or key == DEV_SECRET_KEY
+        if key == PUBLISHED_DEV_KEY or (
+            self.APP_ENV != "development" and len(key) < MIN_SECRET_KEY_LENGTH
         ):
             raise ValueError(
                 f"SECRET_KEY is too weak outside development: use at least {MIN_SECRET_KEY_LENGTH} "
@@ -151,6 +190,11 @@ class Settings(BaseSettings):
         if self.PASSWORD_HASH_CONCURRENCY is not None:
             return self.PASSWORD_HASH_CONCURRENCY
         return max(1, (os.cpu_count() or 1) - 1)
+
+    @property
+    def cors_origins(self) -> list[str]:
+        """The origins browser clients may call the API from; empty: CORS is off."""
+        return parse_origins(self.CORS_ALLOW_ORIGINS)
 
     @property
     def is_sqlite(self) -> bool:

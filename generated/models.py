@@ -948,7 +948,12 @@ class HealthCheck(BaseModel):
     name: StrictStr
     status: HealthStatus
     latency_ms: Annotated[StrictFloat, Field(ge=0.0)]
-    detail: StrictStr | None
+    detail: Annotated[
+        StrictStr | None,
+        Field(
+            description="What the check found, for anyone to read: e.g. `at 0001`, `unreachable`, `timed out after 5 s`, `schema at 0001, this release expects 0002`. Never the driver's message, which goes to the log with the request id."
+        ),
+    ]
 
 
 class HealthProblem(Problem):

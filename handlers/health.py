@@ -3,27 +3,46 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 
 from app.api_runtime import RequestContext
 from app.db import Database
+from app.deadline import within
 from app.errors import ServiceUnavailable
+from app.problems import describe_error
 from app.rate_limits import RateLimiter
 from generated.models import HealthCheck, HealthReport, HealthStatus
 
 Probe = Callable[[], Awaitable[str | None]]
 """Raises when the dependency is down; may return a detail worth reporting."""
+logger = logging.getLogger(__name__)
 
 
-async def run_check(name: str, probe: Probe) -> HealthCheck:
-    """Run one probe, timing it and turning any failure into a failed check."""
+class CheckFailed(Exception):
+    """A probe's verdict, worded for anyone to read (no driver text)."""
+
+
+async def run_check(name: str, probe: Probe, *, bound: float, request_id: str) -> HealthCheck:
+    """Run one probe within ``bound`` seconds, timing it; a failure becomes a failed check whose
+    detail says only what failed (`unreachable`, `timed out`); the cause goes to the log."""
     started = time.perf_counter()
     try:
-        detail = await probe()
+        detail = await within(probe(), bound)
         status = HealthStatus.pass_
     except Exception as exc:  # a probe failure is a result, not an error
-        detail, status = f"{type(exc).__name__}: {exc}"[:300], HealthStatus.fail
+        status = HealthStatus.fail
+        if isinstance(exc, CheckFailed):
+            detail = str(exc)
+        elif isinstance(exc, TimeoutError):
+            detail = f"timed out after {bound:g} s"
+        else:
+            detail = "unreachable"
+        logger.warning(
+            "health check %s failed (request %s): %s", name, request_id, describe_error(exc)
+        )
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     return HealthCheck(name=name, status=status, latency_ms=latency_ms, detail=detail)
 
@@ -42,14 +61,31 @@ def report(checks: list[HealthCheck], optional: frozenset[str] = frozenset()) ->
 
 
 class HealthHandlers:
-    """Implements generated.protocols.HealthOperations."""
+    """Implements generated.protocols.HealthOperations. Each probe is bounded by
+    ``probe_timeout`` and the probes of one report run concurrently, so a hung database gives a
+    prompt 503 naming it."""
 
     def __init__(
-        self, database: Database, expected_revision: str | None, limiter: RateLimiter
+        self,
+        database: Database,
+        expected_revision: str | None,
+        limiter: RateLimiter,
+        probe_timeout: float,
     ) -> None:
         self.database = database
         self.expected_revision = expected_revision
         self.limiter = limiter
+        self.probe_timeout = probe_timeout
+
+    async def _checks(self, ctx: RequestContext, probes: dict[str, Probe]) -> list[HealthCheck]:
+        return list(
+            await asyncio.gather(
+                *(
+                    run_check(name, probe, bound=self.probe_timeout, request_id=ctx.request_id)
+                    for name, probe in probes.items()
+                )
+            )
+        )
 
     async def _database(self) -> str | None:
         await self.database.ping()
@@ -58,7 +94,7 @@ class HealthHandlers:
     async def _migrations(self) -> str | None:
         current = await self.database.current_revision()
         if current != self.expected_revision:
-            raise RuntimeError(f"schema at {current}, expected {self.expected_revision}")
+            raise CheckFailed(f"schema at {current}, this release expects {self.expected_revision}")
         return f"at {current}"
 
     async def get_liveness(self, ctx: RequestContext) -> HealthReport:
@@ -66,10 +102,7 @@ class HealthHandlers:
 
     async def get_readiness(self, ctx: RequestContext) -> HealthReport:
         return report(
-            [
-                await run_check("database", self._database),
-                await run_check("migrations", self._migrations),
-            ]
+            await self._checks(ctx, {"database": self._database, "migrations": self._migrations})
         )
 
     async def _redis(self) -> str | None:
@@ -77,7 +110,7 @@ class HealthHandlers:
         return "rate-limit store"
 
     async def get_dependencies(self, ctx: RequestContext) -> HealthReport:
-        checks = [await run_check("database", self._database)]
+        probes: dict[str, Probe] = {"database": self._database}
         if self.limiter.enabled and self.limiter.uses_redis:
-            checks.append(await run_check("redis", self._redis))
-        return report(checks, optional=frozenset({"redis"}))
+            probes["redis"] = self._redis
+        return report(await self._checks(ctx, probes), optional=frozenset({"redis"}))

@@ -35,7 +35,7 @@ from app.settings import normalize_database_url  # noqa: E402 - needs the reposi
 BIN = Path(sys.executable).parent
 REPORTS = ROOT / "reports"
 ADMIN_EMAIL = "contract-admin@example.com"
-SERVE_OPTIONS = ("--host", "127.0.0.1", "--no-proxy-headers")
+SERVE_OPTIONS = ("--host", "127.0.0.1", "--no-proxy-headers", "--no-server-header")
 """As `make run` serves: the app, not uvicorn, decides whom X-Forwarded-For is believed from."""
 
 

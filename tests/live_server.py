@@ -17,7 +17,15 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVE_COMMAND = ("-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--no-proxy-headers")
+SERVE_COMMAND = (
+    "-m",
+    "uvicorn",
+    "app.main:app",
+    "--host",
+    "127.0.0.1",
+    "--no-proxy-headers",
+    "--no-server-header",
+)
 """The way `make run` serves the app (see the Makefile)."""
 BASE_ENV = {
     name: os.environ[name] for name in ("PATH", "HOME", "LANG", "TMPDIR") if name in os.environ
@@ -29,6 +37,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def throwaway_env(directory: Path) -> dict[str, str]:
+    """Settings for a server whose database does not matter (an unmigrated SQLite file)."""
+    return {
+        "APP_ENV": "test",
+        "SECRET_KEY": "throwaway-test-secret-key-" + "0123456789" * 4,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'throwaway.db'}",
+    }
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.context import Principal
 from app.models import Membership, Organization
@@ -12,6 +15,10 @@ from app.pagination import Page
 from app.repositories.base import Repository
 from app.repositories.paging import Slice, Sort, fetch_page
 from app.repositories.search import contains
+
+SLUG_CONSTRAINT = "uq_organizations_slug"
+SLUG_ATTEMPTS = 20
+"""Tries at the next free `base-N` before falling back to a random suffix."""
 
 ORGANIZATION_SORTS = {
     "name": Organization.name,
@@ -70,3 +77,42 @@ class OrganizationRepository(Repository[Organization]):
             )
         )
         return set(rows)
+
+    async def add_with_free_slug(
+        self, name: str, base: str, pick: Callable[[str, set[str]], str]
+    ) -> Organization:
+        """Insert an organization under the first free slug that ``pick`` derives from ``base``.
+
+        Race-free on its own: each try runs in a savepoint, and when a concurrent request took
+        the slug first (the unique constraint says so), the taken slugs are read again and the
+        next one is tried; after SLUG_ATTEMPTS a random suffix ends any contest.
+        """
+        for attempt in range(SLUG_ATTEMPTS + 1):
+            if attempt < SLUG_ATTEMPTS:
+                slug = pick(base, await self.slugs_like(base))
+            else:
+                slug = pick(f"{base[:MAX_RANDOM_BASE]}-{secrets.token_hex(4)}", set())
+            organization = Organization(name=name, slug=slug)
+            try:
+                async with self.session.begin_nested():
+                    self.session.add(organization)
+                    await self.session.flush()
+            except IntegrityError as exc:
+                if not violates_slug_constraint(exc):
+                    raise
+                continue
+            await self.session.refresh(organization)
+            return organization
+        raise AssertionError("unreachable: the random suffix always ends the loop")
+
+
+MAX_RANDOM_BASE = 55
+"""Room for `-` and 8 hex digits within the 64-character slug."""
+
+
+def violates_slug_constraint(exc: IntegrityError) -> bool:
+    """Whether the error is the unique slug constraint (PostgreSQL names it, SQLite the column)."""
+    diagnostics = getattr(exc.orig, "diag", None)
+    if diagnostics is not None:
+        return getattr(diagnostics, "constraint_name", None) == SLUG_CONSTRAINT
+    return "organizations.slug" in str(exc.orig)

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from tests.deploy.files import command_of, container, healthcheck_cmd, image_cmd, only, service
+import re
+import shlex
+
+from scripts.contract import SERVE_OPTIONS
+from tests.deploy.files import (
+    ROOT,
+    command_of,
+    container,
+    healthcheck_cmd,
+    image_cmd,
+    only,
+    service,
+)
+from tests.live_server import SERVE_COMMAND
 
 MIGRATE = ["alembic", "upgrade", "head"]
 
@@ -23,6 +36,30 @@ def test_the_server_never_applies_uvicorn_proxy_headers() -> None:
     command = image_cmd()
     assert "--no-proxy-headers" in command
     assert "--proxy-headers" not in command
+
+
+def make_run_command() -> list[str]:
+    """The uvicorn command of `make run`."""
+    (line,) = re.findall(r"^\t\$\(BIN\)/uvicorn (.*)$", (ROOT / "Makefile").read_text(), re.M)
+    return shlex.split(line)
+
+
+SERVER_FLAGS = ("--no-proxy-headers", "--no-server-header")
+"""The app alone decides whom X-Forwarded-For is believed from; no `Server: uvicorn` header."""
+
+
+def test_every_way_of_serving_passes_the_same_server_flags() -> None:
+    commands = {
+        "image": image_cmd(),
+        "compose": command_of(service("api")["command"]),
+        "kubernetes": container(only("Deployment"))["args"],
+        "make run": make_run_command(),
+        "make contract": list(SERVE_OPTIONS),
+        "live-server tests": list(SERVE_COMMAND),
+    }
+    for name, command in commands.items():
+        flags = tuple(flag for flag in command if flag in SERVER_FLAGS)
+        assert flags == SERVER_FLAGS, f"{name}: {command}"
 
 
 def test_every_port_names_the_one_the_server_listens_on() -> None:

@@ -1,6 +1,8 @@
-"""Every operation, called as every kind of caller, answers exactly what x-permission and
-rbac.ROLE_PERMISSIONS say. The expected status is derived, not written down: an operation added
-to the spec without a recipe below, or without a permission, fails this module."""
+"""Every operation, called as every kind of caller, answers exactly the status written in MATRIX.
+
+MATRIX is the README's role table spelled out by hand, not derived from rbac.ROLE_PERMISSIONS or
+the spec: granting or removing any permission, or adding an operation without a row here, fails
+this module."""
 
 from __future__ import annotations
 
@@ -15,8 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models as orm
-from app.operation_spec import OperationSpec
-from app.rbac import ROLE_PERMISSIONS, SIGNED_IN_PERMISSIONS, Permission, Role
+from app.rbac import Permission, Role
 from generated.operations import OPERATIONS
 from tests.factories import (
     SUPERADMIN_EMAIL,
@@ -98,21 +99,42 @@ def recipe(operation_id: str, world: World) -> tuple[dict[str, Any], dict[str, A
     return recipes[operation_id]
 
 
-def expected_status(operation: OperationSpec, caller: str) -> int:
-    """What the spec's x-permission and the role table say this caller gets."""
-    if caller == "anonymous":
-        return 401
-    if caller == "superadmin":
-        return operation.status_code
-    assert operation.permission is not None, f"{operation.operation_id} has no x-permission"
-    permission = Permission(operation.permission)
-    if operation.organization_scoped:
-        if caller == "non_member":
-            return 404
-        granted = permission in ROLE_PERMISSIONS[Role(caller)]
-    else:
-        granted = permission in SIGNED_IN_PERMISSIONS
-    return operation.status_code if granted else 403
+# Columns: superadmin, owner, admin, member, non_member (signed in, not in the organization),
+# anonymous. Each row is the README's "Roles" table applied to one operation; the target of
+# member and user operations is another plain member, never the caller.
+MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
+    # any signed-in user: their own profile, their organizations, creating organizations
+    "getCurrentUser": (200, 200, 200, 200, 200, 401),
+    "updateCurrentUser": (200, 200, 200, 200, 200, 401),
+    "listOrganizations": (200, 200, 200, 200, 200, 401),
+    "createOrganization": (201, 201, 201, 201, 201, 401),
+    # user administration: superadmins only
+    "listUsers": (200, 403, 403, 403, 403, 401),
+    "createUser": (201, 403, 403, 403, 403, 401),
+    "getUser": (200, 403, 403, 403, 403, 401),
+    "updateUser": (200, 403, 403, 403, 403, 401),
+    "deleteUser": (204, 403, 403, 403, 403, 401),
+    # an organization: members read, admins edit, owners delete; outsiders do not see it
+    "getOrganization": (200, 200, 200, 200, 404, 401),
+    "updateOrganization": (200, 200, 200, 403, 404, 401),
+    "deleteOrganization": (204, 204, 403, 403, 404, 401),
+    # its members: members read, admins add, change and remove (non-owners)
+    "listOrganizationMembers": (200, 200, 200, 200, 404, 401),
+    "addOrganizationMember": (201, 201, 201, 403, 404, 401),
+    "getOrganizationMember": (200, 200, 200, 200, 404, 401),
+    "updateOrganizationMember": (200, 200, 200, 403, 404, 401),
+    "removeOrganizationMember": (204, 204, 204, 403, 404, 401),
+    # its sites: members read, admins create, edit and delete
+    "listSites": (200, 200, 200, 200, 404, 401),
+    "createSite": (201, 201, 201, 403, 404, 401),
+    "getSite": (200, 200, 200, 200, 404, 401),
+    "updateSite": (200, 200, 200, 403, 404, 401),
+    "deleteSite": (204, 204, 204, 403, 404, 401),
+}
+
+
+def test_the_matrix_covers_exactly_the_guarded_operations() -> None:
+    assert sorted(MATRIX) == GUARDED
 
 
 def test_every_operation_is_guarded_or_public() -> None:
@@ -137,6 +159,6 @@ async def test_permission_matrix(
     response = await client.request(
         operation.method, operation.path.format(**path_params), json=body, headers=headers
     )
-    assert response.status_code == expected_status(operation, caller), response.text
+    assert response.status_code == MATRIX[operation_id][CALLERS.index(caller)], response.text
     if response.status_code >= 400:
         assert response.headers["content-type"] == "application/problem+json"

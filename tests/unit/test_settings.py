@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from app.db import Database
-from app.settings import DEV_SECRET_KEY, Settings, normalize_database_url, parse_rate_limit
+from app.dev_secret import DEV_SECRET_KEY_FILE
+from app.settings import (
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    PUBLISHED_DEV_KEY,
+    Settings,
+    normalize_database_url,
+    parse_rate_limit,
+)
 
 
 @pytest.mark.parametrize(
@@ -25,13 +38,96 @@ def test_database_url_gets_the_async_driver(url: str, expected: str) -> None:
     assert expected == Settings(APP_ENV="test", DATABASE_URL=url).DATABASE_URL
 
 
-def test_development_falls_back_to_the_dev_key(monkeypatch: pytest.MonkeyPatch) -> None:
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "s" * 48
+
+
+def test_development_generates_a_random_key_once_and_keeps_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    assert Settings(APP_ENV="development").secret_key == DEV_SECRET_KEY
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.WARNING)
+    first = Settings(APP_ENV="development").secret_key
+    assert first != PUBLISHED_DEV_KEY
+    assert len(first) >= 32
+    key_file = tmp_path / DEV_SECRET_KEY_FILE
+    assert key_file.read_text() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert str(DEV_SECRET_KEY_FILE) in caplog.text
+    assert first not in caplog.text
+    assert Settings(APP_ENV="development").secret_key == first
+    assert list(key_file.parent.iterdir()) == [key_file]  # no temporary file left behind
+
+
+def test_each_checkout_gets_its_own_development_key(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    keys = set()
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        keys.add(Settings(APP_ENV="development").secret_key)
+    assert len(keys) == 2
+
+
+def test_the_published_development_key_is_refused_everywhere() -> None:
+    for env in ("development", "test", "production"):
+        with pytest.raises(ValidationError, match="SECRET_KEY"):
+            Settings(APP_ENV=env, SECRET_KEY=PUBLISHED_DEV_KEY)
+
+
+def test_a_refused_secret_is_never_printed_back() -> None:
+    weak = "my-weak-secret"
+    with pytest.raises(ValidationError) as refused:
+        Settings(APP_ENV="production", SECRET_KEY=weak, FIRST_SUPERUSER_EMAIL="a@example.com")
+    assert weak not in str(refused.value)
+    assert weak not in repr(refused.value)
+    url = "postgresql://user:hunter2-password@db/app"
+    with pytest.raises(ValidationError) as bad_limit:
+        Settings(APP_ENV="test", SECRET_KEY=STRONG_KEY, DATABASE_URL=url, DB_POOL_SIZE=0)
+    assert "hunter2" not in str(bad_limit.value)
+
+
+@pytest.mark.parametrize("password", ["abc", "seven77", "x" * (PASSWORD_MAX_LENGTH + 1)])
+def test_the_first_superuser_password_follows_the_user_policy(password: str) -> None:
+    with pytest.raises(ValidationError, match="FIRST_SUPERUSER_PASSWORD") as refused:
+        Settings(
+            APP_ENV="test",
+            SECRET_KEY=STRONG_KEY,
+            FIRST_SUPERUSER_EMAIL="root@example.com",
+            FIRST_SUPERUSER_PASSWORD=password,
+        )
+    assert password not in str(refused.value)
+
+
+def test_the_password_policy_is_the_spec_s() -> None:
+    schemas = json.loads((ROOT / "generated" / "openapi.json").read_text())["components"]["schemas"]
+    for name in ("UserCreate", "UserUpdate", "CurrentUserUpdate"):
+        password = schemas[name]["properties"]["password"]
+        assert (password["minLength"], password["maxLength"]) == (
+            PASSWORD_MIN_LENGTH,
+            PASSWORD_MAX_LENGTH,
+        )
+
+
+def test_settings_accept_emails_the_api_accepts() -> None:
+    # In a fresh interpreter, as alembic and the migration job read the settings (no API loaded).
+    code = (
+        "from app.settings import Settings; print(Settings(APP_ENV='test', SECRET_KEY='s' * 48, "
+        "FIRST_SUPERUSER_EMAIL='admin@example.test', FIRST_SUPERUSER_PASSWORD='long-enough-1')"
+        ".FIRST_SUPERUSER_EMAIL)"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "admin@example.test"
 
 
 @pytest.mark.parametrize("env", ["test", "production"])
-@pytest.mark.parametrize("key", [None, "short", DEV_SECRET_KEY])
+@pytest.mark.parametrize("key", [None, "short", PUBLISHED_DEV_KEY])
 def test_outside_development_missing_or_weak_keys_are_refused(env: str, key: str | None) -> None:
     with pytest.raises(ValidationError, match="SECRET_KEY"):
         Settings(APP_ENV=env, SECRET_KEY=key)
@@ -47,10 +143,13 @@ def test_first_superuser_needs_both_values() -> None:
         Settings(APP_ENV="test", FIRST_SUPERUSER_EMAIL="root@example.com")
 
 
-def test_empty_environment_values_count_as_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_empty_environment_values_count_as_unset(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SECRET_KEY", "")
     monkeypatch.setenv("APP_ENV", "development")  # an empty key falls back like a missing one
-    assert Settings().secret_key == DEV_SECRET_KEY
+    assert Settings().secret_key == (tmp_path / DEV_SECRET_KEY_FILE).read_text()
 
 
 def test_only_hmac_algorithms_are_allowed() -> None:

@@ -1,0 +1,162 @@
+"""A real uvicorn on a private PostgreSQL under write load, while the database is stopped and
+restarted, then frozen (SIGSTOP) and thawed: every request is answered (201, or 503
+`database_unavailable` with Retry-After, never a 500 and never a hang past the request deadline),
+the service recovers by itself, and every acknowledged write is in the database afterwards.
+
+Needs the PostgreSQL server binaries (skipped with the reason otherwise); it never touches a
+shared server."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import psycopg
+import pytest
+
+from tests.conftest import migrate
+from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
+from tests.live_server import LiveServer, live_server
+from tests.private_postgres import PrivateCluster, private_cluster, why_unavailable
+
+pytestmark = pytest.mark.skipif(why_unavailable() is not None, reason=str(why_unavailable()))
+
+REQUEST_TIMEOUT = 3
+CLIENT_TIMEOUT = REQUEST_TIMEOUT + 7
+"""Any answer slower than this fails the test: the request deadline plus scheduling slack."""
+WAIT = 90
+"""How long to wait for a state the test expects (an outage noticed, a recovery)."""
+WRITERS = 4
+
+
+@dataclass
+class Load:
+    """Writers creating organizations with unique names, recording every answer."""
+
+    server: LiveServer
+    token: str
+    acknowledged: set[str] = field(default_factory=set)
+    answers: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    names: Iterator[int] = field(default_factory=itertools.count)
+
+    def write(self, http: httpx.Client) -> None:
+        with self.lock:
+            name = f"load-{next(self.names)}"
+        try:
+            response = http.post("/api/v1/organizations", json={"name": name})
+        except httpx.HTTPError as exc:  # a hang past CLIENT_TIMEOUT, or a dropped connection
+            with self.lock:
+                self.failures.append(f"{name}: {type(exc).__name__}")
+            return
+        code = response.json().get("code") if response.status_code >= 400 else None
+        with self.lock:
+            self.answers.append((response.status_code, code, response.headers.get("retry-after")))
+            if response.status_code == 201:
+                self.acknowledged.add(name)
+
+    def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.Client(
+            base_url=self.server.url, headers=headers, timeout=CLIENT_TIMEOUT
+        ) as http:
+            while not self.stop.is_set():
+                self.write(http)
+
+    def count(self, status: int) -> int:
+        with self.lock:
+            return sum(1 for answer in self.answers if answer[0] == status)
+
+
+def wait_for(what: str, condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {WAIT} s: {what}")
+        time.sleep(0.1)
+
+
+def ready(server: LiveServer) -> int:
+    return httpx.get(f"{server.url}/health/ready", timeout=CLIENT_TIMEOUT).status_code
+
+
+def outage_and_recovery(
+    load: Load, server: LiveServer, cut: Callable[[], None], heal: Callable[[], None]
+) -> None:
+    """Cut the database under load, see 503s, heal it, see successes again."""
+    before = load.count(503)
+    cut()
+    wait_for("503 answers during the outage", lambda: load.count(503) > before + WRITERS)
+    health = httpx.get(f"{server.url}/health/ready", timeout=CLIENT_TIMEOUT)
+    assert health.status_code == 503
+    database = next(check for check in health.json()["checks"] if check["name"] == "database")
+    assert database["status"] == "fail"
+    assert database["detail"] in {"unreachable", f"timed out after {REQUEST_TIMEOUT / 2:g} s"}
+    created = load.count(201)
+    heal()
+    wait_for("readiness after the outage", lambda: ready(server) == 200)
+    wait_for("writes after the outage", lambda: load.count(201) > created + WRITERS)
+
+
+@pytest.fixture
+def cluster() -> Iterator[PrivateCluster]:
+    with private_cluster() as started:
+        started.create_database("app")
+        migrate(started.url("app"))
+        yield started
+
+
+def test_writes_survive_a_restart_and_a_freeze(cluster: PrivateCluster) -> None:
+    env = {
+        "APP_ENV": "test",
+        "SECRET_KEY": "outage-test-secret-key-" + "0123456789" * 4,
+        "DATABASE_URL": cluster.url("app"),
+        "FIRST_SUPERUSER_EMAIL": SUPERADMIN_EMAIL,
+        "FIRST_SUPERUSER_PASSWORD": SUPERADMIN_PASSWORD,
+        "RATE_LIMIT_ENABLED": "false",
+        "DB_CONNECT_TIMEOUT_SECONDS": "2",
+        "DB_POOL_TIMEOUT_SECONDS": "2",
+        "DB_STATEMENT_TIMEOUT_SECONDS": "2",
+        "REQUEST_TIMEOUT_SECONDS": str(REQUEST_TIMEOUT),
+    }
+    with live_server(env) as server:
+        login = httpx.post(
+            f"{server.url}/api/v1/auth/login",
+            json={"email": SUPERADMIN_EMAIL, "password": SUPERADMIN_PASSWORD},
+            timeout=CLIENT_TIMEOUT,
+        )
+        load = Load(server, login.json()["data"]["access_token"])
+        writers = [threading.Thread(target=load.run) for _ in range(WRITERS)]
+        for writer in writers:
+            writer.start()
+        try:
+            wait_for("writes before any outage", lambda: load.count(201) > WRITERS)
+            outage_and_recovery(load, server, cluster.stop, cluster.start)
+            outage_and_recovery(load, server, cluster.freeze, cluster.thaw)
+        finally:
+            load.stop.set()
+            cluster.thaw()
+            for writer in writers:
+                writer.join(timeout=CLIENT_TIMEOUT * 2)
+        log = server.log()
+
+    assert not load.failures, load.failures
+    statuses = {status for status, _, _ in load.answers}
+    assert statuses <= {201, 503}, (statuses, log[-3000:])
+    for status, code, retry_after in load.answers:
+        if status == 503:
+            assert code == "database_unavailable"
+            assert retry_after is not None and int(retry_after) >= 1
+    assert "Traceback" not in log, log[-3000:]
+
+    url = cluster.url("app").replace("+psycopg", "")
+    with psycopg.connect(url, connect_timeout=5) as connection:
+        stored = {row[0] for row in connection.execute("SELECT name FROM organizations")}
+    assert load.acknowledged <= stored, sorted(load.acknowledged - stored)
+    assert len(load.acknowledged) > 3 * WRITERS
