@@ -172,3 +172,25 @@ async def test_a_refresh_token_is_redeemed_once_under_concurrency(
         "/api/v1/users/me", headers={"Authorization": f"Bearer {winner['access_token']}"}
     )
     assert me.status_code == 401
+
+
+async def test_unique_email_and_membership_hold_under_concurrency(
+    app: FastAPI, db: AsyncSession, http: httpx.AsyncClient
+) -> None:
+    admin = await make_user(db, is_superadmin=True)
+    owner, newcomer = await make_user(db), await make_user(db)
+    org = await make_org(db, owner=owner)
+    admin_headers, owner_headers = await auth_headers(app, admin), await auth_headers(app, owner)
+    user = {"email": "twin@example.com", "full_name": "Twin", "password": "twin-password-1"}
+    users = await asyncio.gather(
+        *(http.post("/api/v1/users", json=user, headers=admin_headers) for _ in range(10))
+    )
+    member = {"email": newcomer.email, "role": "member"}
+    members = await asyncio.gather(
+        *(
+            http.post(f"/api/v1/organizations/{org.id}/members", json=member, headers=owner_headers)
+            for _ in range(10)
+        )
+    )
+    for responses in (users, members):
+        assert Counter(r.status_code for r in responses) == {201: 1, 409: 9}
