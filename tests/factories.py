@@ -96,5 +96,11 @@ async def auth_headers(app: FastAPI, user: orm.User | uuid.UUID) -> dict[str, st
     async with app.state.database.session() as db:
         await LoginSessionRepository(db).open(session_id, user_id, refresh_jti=uuid.uuid4())
         await db.commit()
+    return bearer_headers(app, user_id, session_id)
+
+
+def bearer_headers(app: FastAPI, user_id: uuid.UUID, session_id: uuid.UUID) -> dict[str, str]:
+    """A bearer header with a validly signed access token, written nowhere (for a database that
+    cannot be reached, or a session that does not exist)."""
     token = app.state.tokens.issue_access(user_id, session_id).token
     return {"Authorization": f"Bearer {token}"}

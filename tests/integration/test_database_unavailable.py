@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from app.deadline import settle
 from app.main import create_app
 from app.settings import Settings
-from tests.factories import auth_headers
+from tests.factories import bearer_headers
 from tests.live_server import ROOT, free_port
 
 DRIVER_WORDS = ("127.0.0.1", "port", "psycopg", "sqlite", "sqlalche", "connection", "refused")
@@ -59,12 +59,12 @@ async def check_everything_unavailable(
             {"email": "a@example.com", "password": "long-enough-1"},
             {},
         ),
-        "me": ("GET", "/api/v1/users/me", None, auth_headers(app, uuid.uuid4())),
+        "me": ("GET", "/api/v1/users/me", None, bearer_headers(app, uuid.uuid4(), uuid.uuid4())),
         "create": (
             "POST",
             "/api/v1/organizations",
             {"name": "Acme"},
-            auth_headers(app, uuid.uuid4()),
+            bearer_headers(app, uuid.uuid4(), uuid.uuid4()),
         ),
     }
     for name, (method, path, body, headers) in calls.items():

@@ -42,6 +42,6 @@ async def test_creating_the_first_superuser_logs_no_email(
     caplog.set_level(logging.INFO)
     email = f"first-{uuid.uuid4().hex[:8]}@example.com"
     other = settings.model_copy(update={"FIRST_SUPERUSER_EMAIL": email})
-    await ensure_first_superuser(database, other)
+    await ensure_first_superuser(database, other, app.state.passwords)
     assert "created the first superadmin" in caplog.text
     assert email not in caplog.text

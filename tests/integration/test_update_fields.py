@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from types import SimpleNamespace
 
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.context import RequestContext
@@ -33,7 +35,9 @@ class UserUpdateWithMore(UserUpdate):
 
 
 def context(db: AsyncSession) -> RequestContext:
-    return RequestContext(session=db, request_id="test")
+    """A handler context whose unit of work is the test's own session, so what the handler
+    flushed can be read back before the test's rollback."""
+    return RequestContext(SimpleNamespace(session=db), request_id="test")
 
 
 async def test_a_new_site_field_is_not_written(db: AsyncSession) -> None:
@@ -73,10 +77,12 @@ async def test_a_new_organization_field_is_not_written(db: AsyncSession) -> None
     assert updated.created_at != LONG_AGO
 
 
-async def test_a_new_user_field_is_not_written(db: AsyncSession) -> None:
+async def test_a_new_user_field_is_not_written(app: FastAPI, db: AsyncSession) -> None:
     user = await make_user(db)
     body = UserUpdateWithMore(full_name="Renamed", password_hash="x", created_at=LONG_AGO)
-    updated = await UserHandlers().update_user(context(db), user_id=user.id, body=body)
+    updated = await UserHandlers(app.state.passwords).update_user(
+        context(db), user_id=user.id, body=body
+    )
     assert updated.full_name == "Renamed"
     assert updated.created_at != LONG_AGO
     await db.refresh(user)
