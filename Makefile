@@ -8,8 +8,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-dev
-PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
-	--no-emit-index-url --no-emit-find-links
+# One universal lock for every supported Python (3.11.0 and up) and platform: packages needed on
+# some of them only carry a marker (e.g. async-timeout; python_full_version < '3.11.3').
+LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock'
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
@@ -26,8 +28,8 @@ $(STAMP): $(LOCK)
 install: $(STAMP) ## Create .venv and install the locked dependencies
 
 lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
-	$(PIP_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
-	$(PIP_COMPILE) -o requirements/app.lock pyproject.toml
+	$(LOCK_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
+	$(LOCK_COMPILE) -o requirements/app.lock pyproject.toml
 
 migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
 	$(BIN)/alembic upgrade head
