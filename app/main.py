@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_first_superuser(database, settings)
         yield
+        limiter.close()
         await database.dispose()
         logger.info("database connections closed")
 
