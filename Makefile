@@ -15,7 +15,7 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy docs clean
+	check-generated check-deploy container-test docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ check-deploy: $(STAMP) ## Lint the Dockerfile, validate docker-compose.yml and d
 	set -e; for version in $(KUBERNETES_VERSIONS); do \
 		$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(K8S_MANIFESTS); \
 	done
+
+container-test: ## Build the image and the compose stack with Docker and check them end to end (root)
+	bash tests/container/run.sh
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/
 	$(BIN)/python scripts/generate.py
