@@ -4,8 +4,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Where `make run` listens: the command line or the environment, else .env, else the default
+# (the same order the app reads its settings in).
+dotenv = $(shell sed -n "s/^$(1)=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}[[:space:]]*$$/\1/p" .env 2>/dev/null | tail -n 1)
+HOST ?= $(or $(call dotenv,HOST),127.0.0.1)
+PORT ?= $(or $(call dotenv,PORT),8000)
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-dev
 # One universal lock for every supported Python (3.11.0 and up) and platform: packages needed on
@@ -36,7 +39,10 @@ migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./dat
 
 migrations: $(STAMP) ## Autogenerate a migration from the models: make migrations m="add site code"
 	@test -n "$(m)" || { echo 'usage: make migrations m="what changed"'; exit 2; }
+	$(BIN)/alembic upgrade head
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+	$(BIN)/ruff check --quiet --fix alembic/versions
+	$(BIN)/ruff format --quiet alembic/versions
 
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
