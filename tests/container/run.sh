@@ -208,6 +208,17 @@ EOF
     deps=$(curl -fsS "http://127.0.0.1:$api_port/health/deps")
     [[ $(json_get status <<<"$deps") == pass ]] || fail "/health/deps is not all pass: $deps"
     log "compose: signed in, created and read organization $org; database and Redis pass"
+
+    # The README's compose and troubleshooting commands (-T: CI has no terminal).
+    compose ps >/dev/null || fail "docker-compose ps failed"
+    compose logs migrate | grep -q "Context impl PostgresqlImpl" || fail "no migration in the log"
+    compose exec -T api alembic upgrade head >/dev/null 2>&1 || fail "exec alembic upgrade failed"
+    [[ $(compose exec -T api alembic current 2>/dev/null) == *"(head)"* ]] \
+        || fail "alembic current is not at head"
+    compose exec -T db psql -U orgsites orgsites -c 'SELECT 1' >/dev/null \
+        || fail "psql in the db service failed"
+    curl -fsS "http://127.0.0.1:$api_port/health/live" >/dev/null || fail "/health/live failed"
+    log "compose: ps, logs, exec alembic upgrade/current, exec psql and the health checks work"
 }
 
 secret=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
