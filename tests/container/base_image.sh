@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds a local stand-in for the Dockerfile's base image (python:3.11-slim-bookworm) with no
-# container registry: debootstrap Debian 12 (minbase) with Debian's Python 3.11, venv and pip, and
-# `docker import` it. Prints the image name. The tag is a hash of this script and of the host's
-# extra CA certificates, so an image built by an earlier run is reused as it is, and a change to
-# either builds a new one. Needs root, debootstrap and a running Docker engine.
+# container registry: Debian 12 (minbase) with Debian's Python 3.11, venv and pip, bootstrapped by
+# mmdebstrap (Debian's faster debootstrap) straight into `docker import`. Prints the image name.
+# The tag is a hash of this script and of the host's extra CA certificates, so an image built by
+# an earlier run is reused as it is, and a change to either builds a new one. Needs root,
+# mmdebstrap and a running Docker engine.
 set -euo pipefail
 
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -19,17 +20,16 @@ if docker image inspect "$image" >/dev/null 2>&1; then
     exit 0
 fi
 
-root=$(mktemp -d /var/tmp/orgsites-rootfs.XXXXXX)
-trap 'rm -rf "$root"' EXIT
-echo "building $image with debootstrap (bookworm, $MIRROR)" >&2
-debootstrap --variant=minbase --include="$PACKAGES" bookworm "$root" "$MIRROR" >&2
-if ((${#EXTRA_CAS[@]})); then
-    cp "${EXTRA_CAS[@]}" "$root/usr/local/share/ca-certificates/"
-    chroot "$root" update-ca-certificates >&2
-fi
-# As in the official image: no apt lists or caches, and a bytecode-compiled standard library.
-rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb
-tar -C "$root" --numeric-owner -c . | docker import \
-    --change 'ENV LANG=C.UTF-8 PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
-    --change 'CMD ["python3"]' - "$image" >&2
+hooks=()
+for ca in "${EXTRA_CAS[@]}"; do
+    hooks+=(--customize-hook="copy-in $ca /usr/local/share/ca-certificates/")
+done
+((${#hooks[@]})) && hooks+=(--customize-hook='chroot "$1" update-ca-certificates >/dev/null')
+
+echo "building $image with mmdebstrap (bookworm, $MIRROR)" >&2
+# No fsync per file (a throwaway build), no apt lists or caches in the image (mmdebstrap's default).
+mmdebstrap --quiet --variant=minbase --include="$PACKAGES" --dpkgopt=force-unsafe-io \
+    "${hooks[@]}" bookworm - "$MIRROR" \
+    | docker import --change 'ENV LANG=C.UTF-8 PIP_CERT=/etc/ssl/certs/ca-certificates.crt' \
+        --change 'CMD ["python3"]' - "$image" >&2
 echo "$image"

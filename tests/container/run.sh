@@ -2,7 +2,7 @@
 # Container smoke test (`make container-test`; .ci/run runs it): the image built from the
 # unchanged Dockerfile and the docker-compose stack, run for real and checked end to end.
 #
-#  1. A container engine: Debian's docker.io, docker-compose (v1) and debootstrap are installed
+#  1. A container engine: Debian's docker.io, docker-compose (v1) and mmdebstrap are installed
 #     when missing (needs root), and dockerd is started when it is not running. If no engine can
 #     start, the test FAILS: it never passes without having run.
 #  2. Images without a registry: a stand-in for the base image (base_image.sh), stand-ins for
@@ -87,12 +87,12 @@ wait_for() {
 
 ensure_engine() {
     if ! command -v dockerd >/dev/null || ! command -v docker-compose >/dev/null \
-        || ! command -v debootstrap >/dev/null; then
-        [[ $(id -u) == 0 ]] || fail "docker.io, docker-compose and debootstrap are missing and this is not root"
-        log "installing Debian's docker.io, docker-compose and debootstrap"
+        || ! command -v mmdebstrap >/dev/null; then
+        [[ $(id -u) == 0 ]] || fail "docker.io, docker-compose and mmdebstrap are missing and this is not root"
+        log "installing Debian's docker.io, docker-compose and mmdebstrap"
         apt-get update -qq || fail "apt-get update failed"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-            docker.io docker-compose debootstrap iptables ca-certificates >/dev/null \
+            docker.io docker-compose mmdebstrap iptables ca-certificates >/dev/null \
             || fail "could not install the container engine from Debian's packages"
     fi
     if ! docker info >/dev/null 2>&1; then
@@ -221,10 +221,16 @@ EOF
     log "compose: ps, logs, exec alembic upgrade/current, exec psql and the health checks work"
 }
 
-secret=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
-ensure_engine
-build_images
-log "images ready"
-check_image
-check_compose
-log "PASSED"
+main() {
+    secret=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+    ensure_engine
+    build_images
+    log "images ready"
+    check_image
+    check_compose
+    log "PASSED"
+}
+
+# Read whole before it runs, so editing this file during a run cannot change what that run does.
+main "$@"
+exit

@@ -4,8 +4,8 @@
 # what docker-compose.yml uses (POSTGRES_* variables, data in PGDATA, pg_isready, redis-cli ping).
 ARG BASE_IMAGE
 FROM ${BASE_IMAGE} AS postgres
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends postgresql-15 \
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-unsafe-io postgresql-15 \
     && rm -rf /var/lib/apt/lists/*
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH \
     PGDATA=/var/lib/postgresql/data
@@ -14,8 +14,8 @@ EXPOSE 5432
 ENTRYPOINT ["postgres-entrypoint.sh"]
 
 FROM ${BASE_IMAGE} AS redis
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends redis-server \
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-unsafe-io redis-server \
     && rm -rf /var/lib/apt/lists/*
 COPY redis-entrypoint.sh /usr/local/bin/
 EXPOSE 6379
