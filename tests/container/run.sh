@@ -126,6 +126,8 @@ build_images() {
     log "building $APP_IMAGE from the Dockerfile on $STANDIN_PYTHON_IMAGE"
     docker build --quiet --build-arg "PYTHON_IMAGE=$STANDIN_PYTHON_IMAGE" --tag "$APP_IMAGE" . \
         >/dev/null || fail "docker build of the project's Dockerfile failed"
+    # Earlier builds of the image, untagged by this one, would pile up run after run.
+    docker image prune --force --filter label=org.opencontainers.image.title=orgsites-api >/dev/null
     export STANDIN_PYTHON_IMAGE STANDIN_POSTGRES_IMAGE STANDIN_REDIS_IMAGE APP_IMAGE
 }
 
