@@ -1,5 +1,7 @@
-# syntax=docker/dockerfile:1
 # The Orgsites API image. Build: docker build -t orgsites-api .  (README, "Deployment").
+# No `# syntax=` directive on purpose: BuildKit would pull that frontend from Docker Hub. The
+# frontend built into the engine (Docker 20.10 and newer) reads everything here, RUN --mount
+# included, so an air-gapped builder needs nothing but the base image (PYTHON_IMAGE).
 # Python 3.11 because requirements/app.lock was resolved for it and pins cp311 wheels.
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -21,8 +23,10 @@ COPY alembic/ alembic/
 COPY generated/ generated/
 COPY handlers/ handlers/
 COPY app/ app/
-# The root filesystem is read-only at run time: compile once here, valid without source mtimes.
-RUN python -m compileall -q --invalidation-mode unchecked-hash app generated handlers alembic
+# The root filesystem is read-only at run time, so nothing can be compiled then: compile the app
+# and every installed package here, valid without source mtimes.
+RUN python -m compileall -q --invalidation-mode unchecked-hash \
+        app generated handlers alembic /opt/venv/lib
 
 # ---- runtime: the interpreter, the venv and the app only (no pip cache, compiler or tests) ----
 FROM ${PYTHON_IMAGE} AS runtime
@@ -32,7 +36,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     APP_ENV=production
-RUN groupadd --gid 10001 app \
+# The standard library compiled too, in case the base image ships it without bytecode
+# (otherwise each worker compiles it in memory at every start: 15 s instead of 2).
+RUN python -m compileall -q -x '/(test|tests|idle_test)/' \
+        "$(python -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')" \
+    && groupadd --gid 10001 app \
     && useradd --uid 10001 --gid app --no-log-init --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin app
 WORKDIR /app

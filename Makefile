@@ -4,16 +4,21 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Where `make run` listens: the command line or the environment, else .env, else the default
+# (the same order the app reads its settings in).
+dotenv = $(shell sed -n "s/^$(1)=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}[[:space:]]*$$/\1/p" .env 2>/dev/null | tail -n 1)
+HOST ?= $(or $(call dotenv,HOST),127.0.0.1)
+PORT ?= $(or $(call dotenv,PORT),8000)
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-dev
-PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
-	--no-emit-index-url --no-emit-find-links
+# One universal lock for every supported Python (3.11.0 and up) and platform: packages needed on
+# some of them only carry a marker (e.g. async-timeout; python_full_version < '3.11.3').
+LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock'
 
 .DEFAULT_GOAL := help
 .PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy docs clean bench bench-scale
+	check-generated check-deploy container-test docs clean bench bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -26,15 +31,18 @@ $(STAMP): $(LOCK)
 install: $(STAMP) ## Create .venv and install the locked dependencies
 
 lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
-	$(PIP_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
-	$(PIP_COMPILE) -o requirements/app.lock pyproject.toml
+	$(LOCK_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
+	$(LOCK_COMPILE) -o requirements/app.lock pyproject.toml
 
 migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
 	$(BIN)/alembic upgrade head
 
 migrations: $(STAMP) ## Autogenerate a migration from the models: make migrations m="add site code"
 	@test -n "$(m)" || { echo 'usage: make migrations m="what changed"'; exit 2; }
+	$(BIN)/alembic upgrade head
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
+	$(BIN)/ruff check --quiet --fix alembic/versions
+	$(BIN)/ruff format --quiet alembic/versions
 
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header
@@ -69,6 +77,9 @@ check-deploy: $(STAMP) ## Lint the Dockerfile, validate docker-compose.yml and d
 	set -e; for version in $(KUBERNETES_VERSIONS); do \
 		$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(K8S_MANIFESTS); \
 	done
+
+container-test: ## Build the image and the compose stack with Docker and check them end to end (root)
+	bash tests/container/run.sh
 
 generate: $(STAMP) ## Regenerate generated/ from openapi/
 	$(BIN)/python scripts/generate.py

@@ -28,7 +28,7 @@ SWAGGER_PAGE = """<!doctype html>
   <script src="{assets}/swagger-ui-standalone-preset.js"></script>
   <script>
     window.ui = SwaggerUIBundle({{
-      url: "{spec}", dom_id: "#swagger-ui", deepLinking: true,
+      {source}, dom_id: "#swagger-ui", deepLinking: true,
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
       layout: "StandaloneLayout", persistAuthorization: true
     }});
@@ -36,13 +36,14 @@ SWAGGER_PAGE = """<!doctype html>
 </body>
 </html>
 """
+"""Swagger UI's page; `source` is `url: "..."` (fetched) or `spec: {...}` (embedded)."""
 
 
 def install_docs(app: FastAPI) -> None:
     """Serve the spec as bundled by `make generate`, and Swagger UI from local files."""
     spec_json = (GENERATED / "openapi.json").read_bytes()
     spec_yaml = (GENERATED / "openapi.yaml").read_bytes()
-    page = SWAGGER_PAGE.format(assets=ASSETS_URL, spec=SPEC_JSON_URL)
+    page = SWAGGER_PAGE.format(assets=ASSETS_URL, source=f'url: "{SPEC_JSON_URL}"')
     router = APIRouter(include_in_schema=False)
 
     @router.get(SPEC_JSON_URL)

@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await ensure_first_superuser(database, settings, passwords)
         yield
         await settle(ABANDONED_GRACE_SECONDS)
+        limiter.close()
         await database.dispose()
         logger.info("database connections closed")
 

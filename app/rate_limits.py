@@ -19,6 +19,7 @@ from typing import Any
 import anyio.to_thread
 from limits import RateLimitItem
 from limits.errors import StorageError
+from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import RateLimiter as Strategy
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -130,6 +131,18 @@ class RateLimiter:
             self._down_until = None
         reset_after = max(0, math.ceil(reset_at - time.time()))
         return Quota(item.amount, remaining, reset_after, allowed)
+
+    def close(self) -> None:
+        """Release the store at shutdown: Redis connections, or the in-memory expiry timer.
+
+        Left to the garbage collector, each app's Redis sockets and pool finalizers outlive it
+        and run at arbitrary points of whatever code triggers a collection later.
+        """
+        storage = self._strategy.storage
+        if isinstance(storage, RedisStorage):
+            storage.storage.close()
+        elif isinstance(storage, MemoryStorage):
+            storage.timer.cancel()
 
     async def ping(self) -> None:
         """Raise when the store cannot be reached (for /health/deps)."""

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.cors import parse_origins
 from app.dev_secret import development_secret_key
-from app.email_syntax import accept_every_syntactically_valid_domain
+from app.validators import accept_every_syntactically_valid_domain
 
 # FIRST_SUPERUSER_EMAIL is an email exactly as the API means it (reserved domains included),
 # also where the settings are read without the API (alembic, scripts).

@@ -1,10 +1,14 @@
 """`make docs`: a self-contained API reference (Swagger UI and the bundled spec) in one folder.
 
-python scripts/build_docs.py site    # then open site/index.html, or serve the folder
+python scripts/build_docs.py site    # then open site/index.html in a browser, or serve the folder
+
+The spec is embedded in index.html, so the page works opened as a file: browsers refuse to fetch
+one file:// URL from another ("Failed to fetch openapi.json").
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -24,15 +28,21 @@ ASSETS = (
 )
 
 
+def embeddable(spec_json: str) -> str:
+    """The spec as a JavaScript literal that cannot end the <script> element it sits in."""
+    return json.dumps(json.loads(spec_json), separators=(",", ":")).replace("</", "<\\/")
+
+
 def build(target: Path) -> None:
-    """Copy the assets and the spec, and write index.html pointing at them."""
+    """Copy the assets and the spec, and write index.html with the spec embedded."""
     shutil.rmtree(target, ignore_errors=True)
     (target / "assets").mkdir(parents=True)
     for name in ASSETS:
         shutil.copyfile(Path(swagger_ui_bundle.swagger_ui_path) / name, target / "assets" / name)
     for name in ("openapi.json", "openapi.yaml"):
         shutil.copyfile(ROOT / "generated" / name, target / name)
-    page = SWAGGER_PAGE.format(assets="assets", spec="openapi.json")
+    spec = (ROOT / "generated" / "openapi.json").read_text(encoding="utf-8")
+    page = SWAGGER_PAGE.format(assets="assets", source=f"spec: {embeddable(spec)}")
     (target / "index.html").write_text(page, encoding="utf-8")
 
 

@@ -30,6 +30,8 @@ CONTRACT_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+# Up to 30 examples per operation and caller: minutes on a loaded machine, yet still bounded.
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")

@@ -133,3 +133,22 @@ def test_the_app_imports_nothing_from_outside_the_copied_folders() -> None:
         and ".venv" not in Path(line).resolve().relative_to(ROOT).parts
     }
     assert loaded and loaded <= sources
+
+
+def test_no_syntax_directive_that_pulls_a_frontend_from_a_registry() -> None:
+    # `# syntax=docker/dockerfile:1` makes BuildKit fetch that image: no air-gapped builds.
+    first_lines = (ROOT / "Dockerfile").read_text().splitlines()[:5]
+    assert not any(re.match(r"#\s*syntax\s*=", line, re.IGNORECASE) for line in first_lines)
+
+
+def test_everything_the_server_imports_is_compiled_in_the_image() -> None:
+    # The root filesystem is read-only: what is not compiled at build time is compiled in memory
+    # by every worker at every start. tests/container/run.sh checks the built image itself.
+    build_runs = [arguments for arguments in instructions("RUN") if "compileall" in arguments]
+    app_compile, stdlib_compile = build_runs
+    assert "--invalidation-mode unchecked-hash" in app_compile
+    for folder in ("app", "generated", "handlers", "alembic", "/opt/venv/lib"):
+        assert f" {folder}" in app_compile
+    assert "sysconfig.get_path" in stdlib_compile and "stdlib" in stdlib_compile
+    runtime_runs = " ".join(i.arguments for i in final_stage() if i.keyword == "RUN")
+    assert "compileall" in runtime_runs

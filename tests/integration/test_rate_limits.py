@@ -3,6 +3,7 @@ a Redis store shared by two app instances, and failing open when the store is un
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import uuid
@@ -50,6 +51,21 @@ async def client_from(app: FastAPI, ip: str) -> AsyncIterator[httpx.AsyncClient]
     transport = httpx.ASGITransport(app=app, client=(ip, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+def open_sockets() -> int:
+    """How many sockets this process holds open (Linux)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc")
+    return sum(1 for fd in fds.iterdir() if _readlink(fd).startswith("socket:"))
+
+
+def _readlink(path: Path) -> str:
+    try:
+        return str(path.readlink())
+    except OSError:  # the directory's own descriptor, closed by the time it is read
+        return ""
 
 
 def login_body(email: str, password: str = "wrong-password-1") -> dict[str, str]:
@@ -317,6 +333,24 @@ async def test_deps_reports_a_reachable_redis(settings: Settings, redis_url: str
     assert deps.status_code == 200
     assert deps.json()["data"]["status"] == "pass"
     assert [check["name"] for check in deps.json()["data"]["checks"]] == ["database", "redis"]
+
+
+async def test_shutdown_closes_the_redis_connections(settings: Settings, redis_url: str) -> None:
+    # Without the collector, nothing but the app's own shutdown can close them.
+    gc.disable()
+    try:
+        before = open_sockets()
+        async with (
+            serving(settings, REDIS_URL=redis_url) as app,
+            client_from(app, "192.0.2.82") as http,
+        ):
+            assert (await http.get(ME)).headers["RateLimit-Remaining"]
+            during = open_sockets()
+        after = open_sockets()
+    finally:
+        gc.enable()
+    assert during > before, "the limiter talked to Redis"
+    assert after == before, "every socket the app opened is closed when it stops"
 
 
 async def test_the_limiter_and_authorize_verify_the_access_token_once(
