@@ -39,10 +39,16 @@ migrations: $(STAMP) ## Autogenerate a migration from the models: make migration
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers
 
-test: $(STAMP) ## Run the test suite with coverage (TEST_DATABASE_URL picks the database, default SQLite)
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90
+# pytest-xdist workers: one process (and one database) per core by default; TEST_WORKERS=0 runs
+# the suite in this process.
+TEST_WORKERS ?= auto
 
-contract: $(STAMP) ## Schemathesis CLI against a real server (CONTRACT_DATABASE_URL, default SQLite)
+test: $(STAMP) ## Run the test suite in parallel with coverage (TEST_DATABASE_URL picks the database, default SQLite)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term-missing:skip-covered \
+		--cov-fail-under=90
+
+contract: $(STAMP) ## Schemathesis in-process (TEST_DATABASE_URL) and its CLI against a real server (CONTRACT_DATABASE_URL); default SQLite
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m contract tests/contract
 	$(BIN)/python scripts/contract.py
 
 contract-deep: $(STAMP) ## A long contract run for local use (many more examples, up to 30 min)
