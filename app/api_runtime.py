@@ -14,6 +14,7 @@ from app.operation_spec import OperationSpec
 from app.pagination import Page
 from app.query_parameters import reject_unknown_query
 from app.rate_limit_policy import limit_rate
+from app.time_zones import known_time_zone
 
 accept_every_syntactically_valid_domain()
 
@@ -30,6 +31,7 @@ __all__ = [
     "Page",
     "RequestContext",
     "authorize",
+    "known_time_zone",
     "limit_rate",
     "reject_null",
     "reject_unknown_query",

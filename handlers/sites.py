@@ -55,8 +55,8 @@ class SiteHandlers:
             organization_id=org_id,
             name=body.name,
             address=body.address,
-            timezone=body.timezone.value,
-            status=body.status.value,
+            timezone=body.timezone.root,
+            status=(body.status or SiteStatus.active).value,
         )
         return to_site(await SiteRepository(ctx.session).add(site))
 

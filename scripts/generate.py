@@ -27,6 +27,8 @@ BIN = Path(sys.executable).parent
 HEADER = "# Generated from openapi/ by `make generate` (datamodel-code-generator); do not edit."
 GENERATED_BY_FASTAPI_CODEGEN = ("operations.py", "protocols.py")
 REJECT_NULL = "app.api_runtime.reject_null"
+KNOWN_TIME_ZONE = "app.api_runtime.known_time_zone"
+TIME_ZONE = "#/components/schemas/TimeZone"
 
 
 def run(*command: str | Path) -> None:
@@ -42,24 +44,30 @@ def allows_null(schema: dict[str, Any]) -> bool:
     return any(allows_null(option) for option in schema.get("anyOf", schema.get("oneOf", [])))
 
 
-def null_validators(document: dict[str, Any]) -> dict[str, Any]:
-    """--validators config: optional properties that may be omitted but are not nullable.
+def field_validators(document: dict[str, Any]) -> dict[str, Any]:
+    """--validators config: optional properties that may not be null, and time zone names.
 
-    datamodel-code-generator types such a property `X | None = None`, which would accept an
-    explicit null the spec forbids; a before-validator rejects it.
+    datamodel-code-generator types an optional, non-nullable property `X | None = None`, which
+    would accept an explicit null the spec forbids; a before-validator rejects it. A TimeZone
+    property gets a check against the tz database with a short message (its pattern is long).
     """
     validators: dict[str, Any] = {}
     for name, schema in sorted(document["components"]["schemas"].items()):
         required = set(schema.get("required", []))
-        fields = sorted(
+        properties = schema.get("properties", {})
+        nullable = sorted(
             field
-            for field, prop in schema.get("properties", {}).items()
+            for field, prop in properties.items()
             if field not in required and not allows_null(prop)
         )
-        if fields:
-            validators[name] = {
-                "validators": [{"fields": fields, "function": REJECT_NULL, "mode": "before"}]
-            }
+        zones = sorted(field for field, prop in properties.items() if prop.get("$ref") == TIME_ZONE)
+        entries = [
+            {"fields": fields, "function": function, "mode": "before"}
+            for fields, function in ((nullable, REJECT_NULL), (zones, KNOWN_TIME_ZONE))
+            if fields
+        ]
+        if entries:
+            validators[name] = {"validators": entries}
     return validators
 
 
@@ -67,7 +75,7 @@ def generate_models(spec: Path, workdir: Path) -> None:
     """generated/models.py from the bundled spec."""
     validators = workdir / "validators.json"
     document = json.loads(spec.read_text(encoding="utf-8"))
-    validators.write_text(json.dumps(null_validators(document), indent=2), encoding="utf-8")
+    validators.write_text(json.dumps(field_validators(document), indent=2), encoding="utf-8")
     run(
         BIN / "datamodel-codegen",
         "--input", spec,
