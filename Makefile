@@ -12,8 +12,8 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 	--no-emit-index-url --no-emit-find-links
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy docs clean
+.PHONY: help install tools lock run migrate migrations test contract contract-deep lint format generate \
+	check-generated check-deploy docs clean sdk sdk-check
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -24,6 +24,16 @@ $(STAMP): $(LOCK)
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies
+
+# Node tools (SDK generators, tsc, Optic, Spectral), pinned by tools/package-lock.json; only the
+# SDK, breaking-change and spec-lint targets need them (and Node 20+ with npm).
+NODE_TOOLS := tools/node_modules/.installed
+
+$(NODE_TOOLS): tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_TOOLS)
+
+tools: $(NODE_TOOLS) ## Install the pinned Node tools into tools/node_modules
 
 lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
 	$(PIP_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
@@ -85,8 +95,14 @@ check-generated: generate ## Fail when generated/ differs from what the spec gen
 	@test -z "$$(git status --porcelain --untracked-files=all -- generated/)" || \
 		{ git status --porcelain --untracked-files=all -- generated/; echo 'generated/ has uncommitted files'; exit 1; }
 
+sdk: $(STAMP) $(NODE_TOOLS) ## Generate the Python and TypeScript SDKs into build/sdk with default settings; tsc --strict
+	$(BIN)/python scripts/sdk.py generate
+
+sdk-check: $(STAMP) $(NODE_TOOLS) ## make sdk, then a full scenario through each SDK against a live server (SDK_DATABASE_URL)
+	$(BIN)/python scripts/sdk.py check
+
 docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
 	$(BIN)/python scripts/build_docs.py site
 
-clean: ## Remove caches, coverage data and the built docs (not .venv or data/)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov site
+clean: ## Remove caches, coverage data, the built docs and SDKs (not .venv, tools/node_modules or data/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov site build

@@ -56,8 +56,8 @@ def document() -> dict[str, object]:
     version = importlib.metadata.version("tzdata")
     names = zone_names()
     regex = pattern(names)
-    if [name for name in names if not re.fullmatch(regex, name)] or max(map(len, names)) > MAX_LENGTH:
-        raise SystemExit("the zone pattern does not match every zone name")
+    if any(not re.fullmatch(regex, name) or len(name) > MAX_LENGTH for name in names):
+        raise SystemExit("the zone pattern does not match every zone name, or one is too long")
     return {
         "TimeZone": {
             "type": "string",
