@@ -13,7 +13,7 @@ PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --all
 
 .DEFAULT_GOAL := help
 .PHONY: help install tools lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy docs clean sdk sdk-check
+	check-generated check-deploy docs clean sdk sdk-check breaking spec-lint test-tools
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -100,6 +100,16 @@ sdk: $(STAMP) $(NODE_TOOLS) ## Generate the Python and TypeScript SDKs into buil
 
 sdk-check: $(STAMP) $(NODE_TOOLS) ## make sdk, then a full scenario through each SDK against a live server (SDK_DATABASE_URL)
 	$(BIN)/python scripts/sdk.py check
+
+breaking: $(STAMP) $(NODE_TOOLS) ## Fail on an undeclared breaking change against the previous release (Optic; BREAKING_BASE=ref)
+	$(BIN)/python scripts/breaking.py
+
+spec-lint: $(NODE_TOOLS) ## Spectral: spectral:oas, the OWASP ruleset and the house rules in .spectral.yaml
+	tools/node_modules/.bin/spectral lint generated/openapi.yaml --ruleset .spectral.yaml \
+		--fail-severity warn --display-only-failures
+
+test-tools: $(STAMP) $(NODE_TOOLS) ## The tests that need the Node tools (the breaking-change gate)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m node tests/tools
 
 docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
 	$(BIN)/python scripts/build_docs.py site
