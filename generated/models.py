@@ -193,10 +193,14 @@ class PageMeta(BaseModel):
     Where this page sits in the whole result.
     """
 
-    page: Annotated[StrictInt, Field(ge=1, le=2147483647)]
-    per_page: Annotated[StrictInt, Field(ge=1, le=100)]
-    total: Annotated[StrictInt, Field(description="Items across all pages.", ge=0)]
-    total_pages: Annotated[StrictInt, Field(ge=0)]
+    page: Annotated[StrictInt, Field(description="This page's number.", ge=1, le=2147483647)]
+    per_page: Annotated[StrictInt, Field(description="The page size asked for.", ge=1, le=100)]
+    total: Annotated[
+        StrictInt, Field(description="Items across all pages.", ge=0, le=9007199254740991)
+    ]
+    total_pages: Annotated[
+        StrictInt, Field(description="Pages of this size.", ge=0, le=9007199254740991)
+    ]
 
 
 class Problem(BaseModel):
@@ -206,13 +210,17 @@ class Problem(BaseModel):
 
     type: Annotated[StrictStr, Field(description="`urn:problem-type:<code>`.")]
     title: Annotated[StrictStr, Field(description="The HTTP status phrase.")]
-    status: Annotated[StrictInt, Field(ge=100, le=599)]
+    status: Annotated[StrictInt, Field(description="The HTTP status code.", ge=100, le=599)]
     detail: Annotated[StrictStr, Field(description="What went wrong, for humans.")]
     instance: Annotated[StrictStr, Field(description="The request path.")]
     code: Annotated[StrictStr, Field(description="A stable machine-readable error code.")]
     request_id: Annotated[StrictStr, Field(description="The request's X-Request-ID.")]
     errors: Annotated[
-        list[FieldError] | None, Field(description="The invalid fields (validation errors only).")
+        list[FieldError] | None,
+        Field(
+            description="The invalid fields (validation errors only; at most the first 100).",
+            max_length=100,
+        ),
     ] = None
 
     @field_validator("errors", mode="before")
@@ -326,7 +334,9 @@ class UserPage(BaseModel):
     One page of users with paging metadata and links.
     """
 
-    data: list[User]
+    data: Annotated[
+        list[User], Field(description="The items of this page, at most `per_page`.", max_length=100)
+    ]
     meta: PageMeta
     links: PageLinks
 
@@ -369,7 +379,9 @@ class HealthProblem(Problem):
     A problem document that also lists every check.
     """
 
-    checks: list[HealthCheck]
+    checks: Annotated[
+        list[HealthCheck], Field(description="One result per dependency.", max_length=16)
+    ]
 
 
 class HealthReport(BaseModel):
@@ -378,7 +390,9 @@ class HealthReport(BaseModel):
     """
 
     status: HealthStatus
-    checks: list[HealthCheck]
+    checks: Annotated[
+        list[HealthCheck], Field(description="One result per dependency.", max_length=16)
+    ]
 
 
 class Member(BaseModel):
@@ -419,7 +433,10 @@ class MemberPage(BaseModel):
     One page of members with paging metadata and links.
     """
 
-    data: list[Member]
+    data: Annotated[
+        list[Member],
+        Field(description="The items of this page, at most `per_page`.", max_length=100),
+    ]
     meta: PageMeta
     links: PageLinks
 
@@ -438,7 +455,10 @@ class OrganizationPage(BaseModel):
     One page of organizations with paging metadata and links.
     """
 
-    data: list[Organization]
+    data: Annotated[
+        list[Organization],
+        Field(description="The items of this page, at most `per_page`.", max_length=100),
+    ]
     meta: PageMeta
     links: PageLinks
 
@@ -503,7 +523,9 @@ class SitePage(BaseModel):
     One page of sites with paging metadata and links.
     """
 
-    data: list[Site]
+    data: Annotated[
+        list[Site], Field(description="The items of this page, at most `per_page`.", max_length=100)
+    ]
     meta: PageMeta
     links: PageLinks
 
@@ -543,7 +565,7 @@ class TokenPair(BaseModel):
     refresh_token: StrictStr
     token_type: TokenType
     expires_in: Annotated[
-        StrictInt, Field(description="Seconds until the access token expires.", ge=1)
+        StrictInt, Field(description="Seconds until the access token expires.", ge=1, le=2147483647)
     ]
 
 

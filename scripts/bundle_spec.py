@@ -37,8 +37,9 @@ YAML_HEADER = "# Bundled from openapi/ by `make generate`; do not edit (edit ope
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 RATE_LIMIT_POLICIES = ("credentials", "standard", "exempt")
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
-UNLIMITED_STATUSES = ("400", "500")
-"""Answered before the limiter runs (unsupported API version) or by the last-resort handler."""
+UNLIMITED_STATUSES = ("400", "405", "500")
+"""Answered before the limiter runs (unsupported API version, method not allowed) or by the
+last-resort handler."""
 
 
 class BundleError(Exception):
