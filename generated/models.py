@@ -41,10 +41,27 @@ class CurrentUserUpdate(BaseModel):
         extra="forbid",
     )
     full_name: Annotated[
-        StrictStr | None, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")
+        StrictStr | None,
+        Field(
+            description="The new display name.", max_length=200, min_length=1, pattern="^[^\\x00]*$"
+        ),
     ] = None
-    password: Annotated[StrictStr | None, Field(max_length=128, min_length=8)] = None
-    current_password: Annotated[StrictStr | None, Field(max_length=128, min_length=1)] = None
+    password: Annotated[
+        StrictStr | None,
+        Field(
+            description="The new password, 8 to 128 characters; needs `current_password`.",
+            max_length=128,
+            min_length=8,
+        ),
+    ] = None
+    current_password: Annotated[
+        StrictStr | None,
+        Field(
+            description="The caller's current password, required to change it.",
+            max_length=128,
+            min_length=1,
+        ),
+    ] = None
 
     @field_validator("current_password", "full_name", "password", mode="before")
     @classmethod
@@ -82,8 +99,10 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[EmailStr, Field(max_length=254)]
-    password: Annotated[StrictStr, Field(max_length=128, min_length=1)]
+    email: Annotated[EmailStr, Field(description="The account's email.", max_length=254)]
+    password: Annotated[
+        StrictStr, Field(description="The account's password.", max_length=128, min_length=1)
+    ]
 
 
 class LogoutRequest(BaseModel):
@@ -94,7 +113,10 @@ class LogoutRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    refresh_token: Annotated[StrictStr, Field(max_length=4096, min_length=1)]
+    refresh_token: Annotated[
+        StrictStr,
+        Field(description="A refresh token of the session to end.", max_length=4096, min_length=1),
+    ]
 
 
 class MemberRole(StrEnum):
@@ -115,7 +137,9 @@ class MemberUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    role: MemberRole
+    role: Annotated[
+        MemberRole, Field(description="The new role; admins cannot grant or change owner.")
+    ]
 
 
 class Organization(BaseModel):
@@ -138,7 +162,10 @@ class OrganizationCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[StrictStr, Field(max_length=100, min_length=1, pattern="^[^\\x00]*$")]
+    name: Annotated[
+        StrictStr,
+        Field(description="Display name.", max_length=100, min_length=1, pattern="^[^\\x00]*$"),
+    ]
     slug: Annotated[
         StrictStr | None,
         Field(
@@ -164,10 +191,17 @@ class OrganizationUpdate(BaseModel):
         extra="forbid",
     )
     name: Annotated[
-        StrictStr | None, Field(max_length=100, min_length=1, pattern="^[^\\x00]*$")
+        StrictStr | None,
+        Field(description="New display name.", max_length=100, min_length=1, pattern="^[^\\x00]*$"),
     ] = None
     slug: Annotated[
-        StrictStr | None, Field(max_length=64, min_length=1, pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$")
+        StrictStr | None,
+        Field(
+            description="New unique URL-friendly name.",
+            max_length=64,
+            min_length=1,
+            pattern="^[a-z0-9]+(?:-[a-z0-9]+)*$",
+        ),
     ] = None
 
     @field_validator("name", "slug", mode="before")
@@ -237,7 +271,14 @@ class RefreshRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    refresh_token: Annotated[StrictStr, Field(max_length=4096, min_length=1)]
+    refresh_token: Annotated[
+        StrictStr,
+        Field(
+            description="The latest refresh token of the session; each works once.",
+            max_length=4096,
+            min_length=1,
+        ),
+    ]
 
 
 class SelfLinks(BaseModel):
@@ -303,9 +344,18 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[EmailStr, Field(max_length=254)]
-    password: Annotated[StrictStr, Field(max_length=128, min_length=8)]
-    full_name: Annotated[StrictStr, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")]
+    email: Annotated[
+        EmailStr,
+        Field(description="Sign-in email; unique, compared case-insensitively.", max_length=254),
+    ]
+    password: Annotated[
+        StrictStr,
+        Field(description="Initial password, 8 to 128 characters.", max_length=128, min_length=8),
+    ]
+    full_name: Annotated[
+        StrictStr,
+        Field(description="Display name.", max_length=200, min_length=1, pattern="^[^\\x00]*$"),
+    ]
     is_active: Annotated[
         StrictBool | None, Field(description="Whether the user may sign in; `true` when omitted.")
     ] = None
@@ -349,13 +399,30 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[EmailStr | None, Field(max_length=254)] = None
-    full_name: Annotated[
-        StrictStr | None, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")
+    email: Annotated[
+        EmailStr | None, Field(description="New sign-in email; unique.", max_length=254)
     ] = None
-    password: Annotated[StrictStr | None, Field(max_length=128, min_length=8)] = None
-    is_active: StrictBool | None = None
-    is_superadmin: StrictBool | None = None
+    full_name: Annotated[
+        StrictStr | None,
+        Field(description="New display name.", max_length=200, min_length=1, pattern="^[^\\x00]*$"),
+    ] = None
+    password: Annotated[
+        StrictStr | None,
+        Field(
+            description="New password, 8 to 128 characters; ends the user's sessions.",
+            max_length=128,
+            min_length=8,
+        ),
+    ] = None
+    is_active: Annotated[
+        StrictBool | None, Field(description="`false` stops the user signing in.")
+    ] = None
+    is_superadmin: Annotated[
+        StrictBool | None,
+        Field(
+            description="Grant or revoke superadmin rights (the platform keeps one active superadmin)."
+        ),
+    ] = None
 
     @field_validator("email", "full_name", "is_active", "is_superadmin", "password", mode="before")
     @classmethod
@@ -415,8 +482,8 @@ class MemberCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    email: Annotated[EmailStr, Field(max_length=254)]
-    role: MemberRole
+    email: Annotated[EmailStr, Field(description="The email of an existing user.", max_length=254)]
+    role: Annotated[MemberRole, Field(description="The role to grant; admins cannot grant owner.")]
 
 
 class MemberEnvelope(BaseModel):
@@ -491,9 +558,15 @@ class SiteCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[StrictStr, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")]
-    address: Annotated[StrictStr | None, Field(max_length=500, pattern="^[^\\x00]*$")] = None
-    timezone: TimeZone
+    name: Annotated[
+        StrictStr,
+        Field(description="Display name.", max_length=200, min_length=1, pattern="^[^\\x00]*$"),
+    ]
+    address: Annotated[
+        StrictStr | None,
+        Field(description="Postal address, or null.", max_length=500, pattern="^[^\\x00]*$"),
+    ] = None
+    timezone: Annotated[TimeZone, Field(description="The site's IANA time zone.")]
     status: Annotated[
         SiteStatus | None, Field(description="The site's lifecycle state; `active` when omitted.")
     ] = None
@@ -539,11 +612,19 @@ class SiteUpdate(BaseModel):
         extra="forbid",
     )
     name: Annotated[
-        StrictStr | None, Field(max_length=200, min_length=1, pattern="^[^\\x00]*$")
+        StrictStr | None,
+        Field(description="New display name.", max_length=200, min_length=1, pattern="^[^\\x00]*$"),
     ] = None
-    address: Annotated[StrictStr | None, Field(max_length=500, pattern="^[^\\x00]*$")] = None
-    timezone: TimeZone | None = None
-    status: SiteStatus | None = None
+    address: Annotated[
+        StrictStr | None,
+        Field(
+            description="New postal address, or null to clear it.",
+            max_length=500,
+            pattern="^[^\\x00]*$",
+        ),
+    ] = None
+    timezone: Annotated[TimeZone | None, Field(description="New IANA time zone.")] = None
+    status: Annotated[SiteStatus | None, Field(description="New lifecycle state.")] = None
 
     @field_validator("name", "status", "timezone", mode="before")
     @classmethod
