@@ -1,6 +1,7 @@
 """`make generate`: bundle openapi/ and regenerate everything under generated/ from it.
 
-1. scripts/bundle_spec.py writes generated/openapi.{yaml,json}.
+1. scripts/bundle_spec.py validates the spec and its conventions (stopping with messages that name
+   the file and the operation), then writes generated/openapi.{yaml,json}.
 2. datamodel-code-generator writes generated/models.py (Pydantic v2).
 3. fastapi-code-generator, with openapi/templates and scripts/codegen_visitor.py, writes
    generated/operations.py, generated/protocols.py and generated/routers/<tag>.py.
@@ -32,8 +33,11 @@ TIME_ZONE = "#/components/schemas/TimeZone"
 
 
 def run(*command: str | Path) -> None:
-    """Run a tool, stopping the generation when it fails."""
-    subprocess.run([str(part) for part in command], check=True, cwd=ROOT)  # noqa: S603
+    """Run a tool, stopping the generation (without a traceback) when it fails."""
+    result = subprocess.run([str(part) for part in command], check=False, cwd=ROOT)  # noqa: S603
+    if result.returncode != 0:
+        tool = Path(command[1] if command[0] == sys.executable else command[0]).name
+        raise SystemExit(f"make generate stopped: {tool} failed (exit {result.returncode})")
 
 
 def allows_null(schema: dict[str, Any]) -> bool:
@@ -129,7 +133,8 @@ def main() -> int:
     """Regenerate generated/ from openapi/."""
     OUT.mkdir(exist_ok=True)
     run(sys.executable, ROOT / "scripts" / "update_timezones.py")
-    run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--out-dir", OUT)
+    # Validate first: a broken spec stops here with messages naming the file and the operation.
+    run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--check", "--out-dir", OUT)
     (OUT / "__init__.py").write_text(
         '"""Code generated from openapi/ by `make generate`; never edit by hand."""\n',
         encoding="utf-8",
