@@ -38,6 +38,7 @@ OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 TAG = re.compile(r"^[A-Za-z][A-Za-z0-9 -]*$")
 """Any casing (siteDevices, site-devices, SiteDevices); the router module name is derived."""
 PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+REQUEST_SCHEMA = re.compile(r"(Create|Update|Request)$")
 RATE_LIMIT_POLICIES = ("credentials", "standard", "exempt")
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 UNLIMITED_STATUSES = ("400", "405", "500")
@@ -207,6 +208,19 @@ def convention_problems(
     return problems
 
 
+def request_default_problems(document: dict[str, Any]) -> list[str]:
+    """Request schemas must not declare `default`: SDK generators (openapi-typescript) turn such
+    a property into a required one. Say what the server uses in the description instead."""
+    return [
+        f"components/schemas {name}.{field}: a request property declares a default, which SDK"
+        " generators make required; describe the default instead"
+        for name, schema in document.get("components", {}).get("schemas", {}).items()
+        if REQUEST_SCHEMA.search(name)
+        for field, prop in schema.get("properties", {}).items()
+        if "default" in prop
+    ]
+
+
 def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     """A local `#/components/...` $ref followed to its object."""
     ref = node.get("$ref")
@@ -253,6 +267,7 @@ def check(document: dict[str, Any], root: Path = SPEC_ROOT) -> list[str]:
         problems.append(f"invalid OpenAPI: {exc}")
     try:
         problems.extend(convention_problems(document, path_sources(root)))
+        problems.extend(request_default_problems(document))
     except (AttributeError, KeyError, TypeError) as exc:
         problems.append(f"cannot check conventions of a malformed document: {exc!r}")
     return problems

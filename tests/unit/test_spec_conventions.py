@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi_code_generator.cli import TITLE_PATTERN
 
-from scripts.bundle_spec import convention_problems, path_sources
+from scripts.bundle_spec import convention_problems, path_sources, request_default_problems
 from scripts.codegen_visitor import (
     ROUTER_FILE_PATTERN,
     SpecReader,
@@ -94,3 +94,25 @@ def test_a_camel_case_parameter_is_bound_by_alias() -> None:
         ("device_id", "Path(alias='deviceId')"),
         ("page_size", "Query(alias='pageSize', le=5)"),
     ]
+
+
+def test_request_schemas_declare_no_default() -> None:
+    assert request_default_problems(spec()) == []
+    document = spec()
+    document["components"]["schemas"]["SiteCreate"]["properties"]["status"]["default"] = "active"
+    assert request_default_problems(document) == [
+        "components/schemas SiteCreate.status: a request property declares a default, which SDK"
+        " generators make required; describe the default instead"
+    ]
+
+
+def test_the_version_header_is_one_parameter_typed_by_one_schema() -> None:
+    components = BUNDLED["components"]
+    assert components["parameters"]["ApiVersionHeader"]["schema"] == {
+        "$ref": "#/components/schemas/ApiVersion"
+    }
+    assert components["headers"]["XApiVersion"]["schema"] == {
+        "$ref": "#/components/schemas/ApiVersion"
+    }
+    for path, item in BUNDLED["paths"].items():
+        assert {"$ref": "#/components/parameters/ApiVersionHeader"} in item["parameters"], path
