@@ -111,7 +111,7 @@ spec-lint: $(NODE_TOOLS) ## Spectral: spectral:oas, the OWASP ruleset and the ho
 	tools/node_modules/.bin/spectral lint generated/openapi.yaml --ruleset .spectral.yaml \
 		--fail-severity warn --display-only-failures
 
-test-tools: $(STAMP) $(NODE_TOOLS) ## The tests that need the Node tools (the breaking-change gate)
+test-tools: $(STAMP) $(NODE_TOOLS) ## The tests that need the Node tools (breaking-change gate, Spectral house rules)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m node tests/tools
 
 docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
