@@ -17,8 +17,9 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 	--custom-compile-command 'make lock'
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy container-test docs clean bench bench-scale
+.PHONY: help install tools lock run migrate migrations test contract contract-deep lint format generate \
+	check-generated check-deploy container-test docs clean sdk sdk-check breaking spec-lint test-tools \
+	bench bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -29,6 +30,16 @@ $(STAMP): $(LOCK)
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install the locked dependencies
+
+# Node tools (SDK generators, tsc, Optic, Spectral), pinned by tools/package-lock.json; only the
+# SDK, breaking-change and spec-lint targets need them (and Node 20+ with npm).
+NODE_TOOLS := tools/node_modules/.installed
+
+$(NODE_TOOLS): tools/package-lock.json
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_TOOLS)
+
+tools: $(NODE_TOOLS) ## Install the pinned Node tools into tools/node_modules
 
 lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
 	$(LOCK_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
@@ -47,11 +58,20 @@ migrations: $(STAMP) ## Autogenerate a migration from the models: make migration
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header
 
-test: $(STAMP) ## Run the test suite with coverage (TEST_DATABASE_URL picks the database, default SQLite)
-	$(BIN)/python -m pytest --cov --cov-report=term-missing:skip-covered --cov-fail-under=90
+# pytest-xdist workers: one process (and one database) per core by default; TEST_WORKERS=0 runs
+# the suite in this process.
+TEST_WORKERS ?= auto
 
-contract: $(STAMP) ## Schemathesis CLI against a real server (CONTRACT_DATABASE_URL, default SQLite)
-	$(BIN)/python scripts/contract.py
+test: $(STAMP) ## Run the test suite in parallel with coverage (TEST_DATABASE_URL picks the database, default SQLite)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --cov \
+		--cov-report=term-missing:skip-covered --cov-fail-under=90
+
+# CONTRACT_LIVE=0 skips the CLI half (CI runs it on PostgreSQL only, to keep the run short).
+CONTRACT_LIVE ?= 1
+
+contract: $(STAMP) ## Schemathesis in-process (TEST_DATABASE_URL) and its CLI against a real server (CONTRACT_DATABASE_URL); default SQLite
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m contract tests/contract
+	$(if $(filter 1,$(CONTRACT_LIVE)),$(BIN)/python scripts/contract.py,@echo "CONTRACT_LIVE=0: no live-server run")
 
 contract-deep: $(STAMP) ## A long contract run for local use (many more examples, up to 30 min)
 	$(BIN)/python scripts/contract.py --max-examples 1000 --max-time 1800
@@ -90,11 +110,27 @@ check-generated: generate ## Fail when generated/ differs from what the spec gen
 	@test -z "$$(git status --porcelain --untracked-files=all -- generated/)" || \
 		{ git status --porcelain --untracked-files=all -- generated/; echo 'generated/ has uncommitted files'; exit 1; }
 
+sdk: $(STAMP) $(NODE_TOOLS) ## Generate the Python and TypeScript SDKs into build/sdk with default settings; tsc --strict
+	$(BIN)/python scripts/sdk.py generate
+
+sdk-check: $(STAMP) $(NODE_TOOLS) ## make sdk, then a full scenario through each SDK against a live server (SDK_DATABASE_URL)
+	$(BIN)/python scripts/sdk.py check
+
+breaking: $(STAMP) $(NODE_TOOLS) ## Fail on an undeclared breaking change against the previous release (Optic; BREAKING_BASE=ref)
+	$(BIN)/python scripts/breaking.py
+
+spec-lint: $(NODE_TOOLS) ## Spectral: spectral:oas, the OWASP ruleset and the house rules in .spectral.yaml
+	tools/node_modules/.bin/spectral lint generated/openapi.yaml --ruleset .spectral.yaml \
+		--fail-severity warn --display-only-failures
+
+test-tools: $(STAMP) $(NODE_TOOLS) ## The tests that need the Node tools (breaking-change gate, Spectral house rules)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m node tests/tools
+
 docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
 	$(BIN)/python scripts/build_docs.py site
 
-clean: ## Remove caches, coverage data and the built docs (not .venv or data/)
-	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov site
+clean: ## Remove caches, coverage data, the built docs and SDKs (not .venv, tools/node_modules or data/)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov site build
 
 bench: $(STAMP) ## Throughput vs a bare FastAPI app, interleaved (BENCH_DATABASE_URL, default SQLite; wrk)
 	$(BIN)/python -m scripts.bench.run

@@ -151,15 +151,19 @@ def problem_response(
     return Response(dump_json(body), status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+MAX_FIELD_ERRORS = 100
+"""The spec's Problem.errors maxItems: a body with thousands of unknown keys gets the first 100."""
+
+
 def field_errors(exc: RequestValidationError) -> list[FieldError]:
-    """Pydantic/FastAPI validation errors as FieldErrors with dotted locations."""
+    """Pydantic/FastAPI validation errors as FieldErrors with dotted locations (the first 100)."""
     return [
         FieldError(
             field=".".join(str(part) for part in error.get("loc", ())),
             message=str(error.get("msg", "invalid value")),
             type=str(error.get("type", "value_error")),
         )
-        for error in exc.errors()
+        for error in exc.errors()[:MAX_FIELD_ERRORS]
     ]
 
 

@@ -29,9 +29,9 @@ class Permission(StrEnum):
     USERS_DELETE = "users:delete"
     ORGANIZATIONS_LIST = "organizations:list"
     ORGANIZATIONS_CREATE = "organizations:create"
-    ORGANIZATION_READ = "organization:read"
-    ORGANIZATION_UPDATE = "organization:update"
-    ORGANIZATION_DELETE = "organization:delete"
+    ORGANIZATIONS_READ = "organizations:read"
+    ORGANIZATIONS_UPDATE = "organizations:update"
+    ORGANIZATIONS_DELETE = "organizations:delete"
     MEMBERS_READ = "members:read"
     MEMBERS_CREATE = "members:create"
     MEMBERS_UPDATE = "members:update"
@@ -51,9 +51,9 @@ SIGNED_IN_PERMISSIONS: frozenset[Permission] = frozenset(
 )
 """Held by every signed-in user, whatever their memberships."""
 
-_MEMBER = frozenset({Permission.ORGANIZATION_READ, Permission.MEMBERS_READ, Permission.SITES_READ})
+_MEMBER = frozenset({Permission.ORGANIZATIONS_READ, Permission.MEMBERS_READ, Permission.SITES_READ})
 _ADMIN = _MEMBER | {
-    Permission.ORGANIZATION_UPDATE,
+    Permission.ORGANIZATIONS_UPDATE,
     Permission.MEMBERS_CREATE,
     Permission.MEMBERS_UPDATE,
     Permission.MEMBERS_DELETE,
@@ -63,7 +63,7 @@ _ADMIN = _MEMBER | {
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MEMBER: _MEMBER,
     Role.ADMIN: _ADMIN,
-    Role.OWNER: _ADMIN | {Permission.ORGANIZATION_DELETE},
+    Role.OWNER: _ADMIN | {Permission.ORGANIZATIONS_DELETE},
 }
 """Permissions inside an organization, by the caller's role there."""
 

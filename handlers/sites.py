@@ -56,8 +56,8 @@ class SiteHandlers:
             organization_id=org_id,
             name=body.name,
             address=body.address,
-            timezone=body.timezone.value,
-            status=body.status.value,
+            timezone=body.timezone.root,
+            status=(body.status or SiteStatus.active).value,
         )
         return to_site(await SiteRepository(ctx.session).add(site))
 
@@ -75,7 +75,7 @@ class SiteHandlers:
         if "address" in body.model_fields_set:
             site.address = body.address
         if body.timezone is not None:
-            site.timezone = body.timezone.value
+            site.timezone = body.timezone.root
         if body.status is not None:
             site.status = body.status.value
         return to_site(await SiteRepository(ctx.session).save(site))

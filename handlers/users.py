@@ -105,8 +105,8 @@ class UserHandlers:
             email=normalize_email(body.email),
             full_name=body.full_name,
             password_hash=await self.passwords.hash(body.password),
-            is_active=body.is_active,
-            is_superadmin=body.is_superadmin,
+            is_active=True if body.is_active is None else body.is_active,
+            is_superadmin=bool(body.is_superadmin),
         )
         return to_user(await UserRepository(ctx.session).add(user))
 

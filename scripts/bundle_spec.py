@@ -35,10 +35,15 @@ KIND_ORDER = (
 METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 YAML_HEADER = "# Bundled from openapi/ by `make generate`; do not edit (edit openapi/ instead).\n"
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+TAG = re.compile(r"^[A-Za-z][A-Za-z0-9 -]*$")
+"""Any casing (siteDevices, site-devices, SiteDevices); the router module name is derived."""
+PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+REQUEST_SCHEMA = re.compile(r"(Create|Update|Request)$")
 RATE_LIMIT_POLICIES = ("credentials", "standard", "exempt")
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
-UNLIMITED_STATUSES = ("400", "413", "414", "431", "500")
-"""Answered before the limiter runs (unsupported API version, request over a size cap) or by the
+UNLIMITED_STATUSES = ("400", "405", "413", "414", "431", "500")
+"""Answered before the limiter runs (unsupported API version, method not allowed, request over a
+size cap) or by the
 last-resort handler."""
 
 
@@ -138,20 +143,42 @@ def bundle(root: Path = SPEC_ROOT) -> dict[str, Any]:
     return Bundler(root.parent.resolve(), root.resolve()).bundle(root.resolve())
 
 
-def convention_problems(document: dict[str, Any]) -> list[str]:
-    """Where the bundle breaks the house conventions of docs/architecture.md."""
+def path_sources(root: Path = SPEC_ROOT) -> dict[str, str]:
+    """For each path of the root document, the file (and name) its path item is written in."""
+    document = yaml.safe_load(root.read_text(encoding="utf-8"))
+    sources: dict[str, str] = {}
+    for path, item in (document.get("paths") or {}).items():
+        ref = item.get("$ref") if isinstance(item, dict) else None
+        target = ref.partition("#")[0] if isinstance(ref, str) else root.name
+        sources[path] = str((root.parent / target).relative_to(ROOT)) if target else root.name
+    return sources
+
+
+def convention_problems(
+    document: dict[str, Any], sources: dict[str, str] | None = None
+) -> list[str]:
+    """Where the bundle breaks the house conventions of docs/architecture.md; each problem names
+    the file the path item is written in, the method and path, and the operationId."""
     problems: list[str] = []
     seen: set[str] = set()
+    sources = sources or {}
     for path, item in document["paths"].items():
+        source = sources.get(path, "openapi/openapi.yaml")
         refs = [p.get("$ref") for p in item.get("parameters", [])]
         if "#/components/parameters/ApiVersionHeader" not in refs:
-            problems.append(f"{path}: path item lacks the ApiVersionHeader parameter")
+            problems.append(f"{source}: {path}: path item lacks the ApiVersionHeader parameter")
         for method in METHODS:
             operation = item.get(method)
             if operation is None:
                 continue
-            where = f"{method.upper()} {path}"
             operation_id = operation.get("operationId", "")
+            where = f"{source}: {method.upper()} {path} ({operation_id or 'no operationId'})"
+            tags = operation.get("tags", [])
+            if len(tags) == 1 and not TAG.fullmatch(str(tags[0])):
+                problems.append(
+                    f"{where}: tag {tags[0]!r} must be letters, digits, spaces or dashes,"
+                    " starting with a letter (any casing)"
+                )
             if not OPERATION_ID.fullmatch(operation_id) or operation_id in seen:
                 problems.append(
                     f"{where}: operationId {operation_id!r} is missing, not camelCase or not unique"
@@ -162,6 +189,13 @@ def convention_problems(document: dict[str, Any]) -> list[str]:
             for key in ("summary", "description", "security"):
                 if key not in operation:
                     problems.append(f"{where}: no {key}")
+            for parameter in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                name = str(_resolved(document, parameter).get("name", ""))
+                if not PARAMETER_NAME.fullmatch(name):
+                    problems.append(
+                        f"{where}: parameter name {name!r} must be letters, digits, _ or -"
+                        " (any casing), starting with a letter"
+                    )
             if ("x-permission" in operation) == bool(operation.get("x-public")):
                 problems.append(f"{where}: needs either x-permission or x-public: true")
             problems.extend(rate_limit_problems(document, where, operation))
@@ -173,6 +207,19 @@ def convention_problems(document: dict[str, Any]) -> list[str]:
                             f"{where}: inline body schema; use a $ref to a named schema"
                         )
     return problems
+
+
+def request_default_problems(document: dict[str, Any]) -> list[str]:
+    """Request schemas must not declare `default`: SDK generators (openapi-typescript) turn such
+    a property into a required one. Say what the server uses in the description instead."""
+    return [
+        f"components/schemas {name}.{field}: a request property declares a default, which SDK"
+        " generators make required; describe the default instead"
+        for name, schema in document.get("components", {}).get("schemas", {}).items()
+        if REQUEST_SCHEMA.search(name)
+        for field, prop in schema.get("properties", {}).items()
+        if "default" in prop
+    ]
 
 
 def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +256,7 @@ def write(document: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "openapi.json").write_text(as_json, encoding="utf-8", newline="\n")
 
 
-def check(document: dict[str, Any]) -> list[str]:
+def check(document: dict[str, Any], root: Path = SPEC_ROOT) -> list[str]:
     """Validation errors of the OpenAPI document plus convention problems."""
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -220,7 +267,8 @@ def check(document: dict[str, Any]) -> list[str]:
     except OpenAPIValidationError as exc:
         problems.append(f"invalid OpenAPI: {exc}")
     try:
-        problems.extend(convention_problems(document))
+        problems.extend(convention_problems(document, path_sources(root)))
+        problems.extend(request_default_problems(document))
     except (AttributeError, KeyError, TypeError) as exc:
         problems.append(f"cannot check conventions of a malformed document: {exc!r}")
     return problems
@@ -240,15 +288,16 @@ def main(argv: list[str] | None = None) -> int:
     except (BundleError, KeyError, OSError, yaml.YAMLError) as exc:
         print(f"cannot bundle {args.root}: {exc}", file=sys.stderr)
         return 1
-    if args.out_dir:
-        write(document, args.out_dir)
-    if args.check:
-        problems = check(document)
+    if args.check:  # before writing, so a broken spec never reaches generated/
+        problems = check(document, args.root)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
+            print(f"{len(problems)} problem(s) in the spec; nothing was generated", file=sys.stderr)
             return 1
         print(f"{args.root}: valid, {len(document['paths'])} paths")
+    if args.out_dir:
+        write(document, args.out_dir)
     return 0
 
 

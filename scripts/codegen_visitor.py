@@ -15,6 +15,8 @@ from fastapi_code_generator.parser import OpenAPIParser
 
 HTTP_METHODS = ("get", "put", "post", "patch", "delete")
 SCHEMA_REF = "#/components/schemas/"
+ROUTER_FILE_PATTERN = re.compile(r"(?<!^)(?<![A-Z -])(?=[A-Z])|[ -]+")
+"""fastapi_code_generator.cli.TITLE_PATTERN (0.8.1): how it names a tag's router file."""
 PARAMETER_REF = "#/components/parameters/"
 
 
@@ -23,13 +25,22 @@ class SpecError(Exception):
 
 
 def snake_case(name: str) -> str:
-    """Turn an operationId such as listOrganizationMembers into list_organization_members."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """A Python name for any casing: listOrganizationMembers, siteID, site-id or Site_Id become
+    list_organization_members, site_id, site_id and site_id."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name)
+    return re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").lower()
 
 
 def pascal_case(name: str) -> str:
-    """Turn a tag such as organization-members into OrganizationMembers."""
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+    """A class name for any casing: organization-members, siteDevices and site_devices become
+    OrganizationMembers, SiteDevices and SiteDevices."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def router_module(tag: str) -> str:
+    """The module fastapi-code-generator writes a tag's router to (generated/routers/<module>.py),
+    by its own rule, so the HandlerSet key and the module always agree."""
+    return re.sub(ROUTER_FILE_PATTERN, "_", tag.strip()).lower()
 
 
 def ref_name(ref: str) -> str:
@@ -112,15 +123,18 @@ class SpecReader:
                 default = None
             else:
                 annotation, default = f"{annotation} | None", "None"
+            python_name = snake_case(parameter["name"])
+            keywords = self.constraints(schema)
+            if python_name != parameter["name"]:  # bind camelCase or kebab-case names by alias
+                keywords = ", ".join(filter(None, [f"alias={parameter['name']!r}", keywords]))
             described.append(
                 {
                     "name": parameter["name"],
                     "location": location,
-                    "python_name": snake_case(parameter["name"]),
+                    "python_name": python_name,
                     "annotation": annotation,
                     "default": default,
-                    "marker": ("Path" if location == "path" else "Query")
-                    + f"({self.constraints(schema)})",
+                    "marker": ("Path" if location == "path" else "Query") + f"({keywords})",
                 }
             )
         # Python wants arguments without defaults first.
@@ -215,7 +229,7 @@ def get_spec_operations(parser: OpenAPIParser, model_path: Path) -> dict[str, ob
         "spec_tags": [
             {
                 "name": tag,
-                "module": snake_case(pascal_case(tag)),
+                "module": router_module(tag),
                 "protocol": f"{pascal_case(tag)}Operations",
                 "operations": [item for item in operations if item["tag"] == tag],
             }

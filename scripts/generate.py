@@ -1,6 +1,7 @@
 """`make generate`: bundle openapi/ and regenerate everything under generated/ from it.
 
-1. scripts/bundle_spec.py writes generated/openapi.{yaml,json}.
+1. scripts/bundle_spec.py validates the spec and its conventions (stopping with messages that name
+   the file and the operation), then writes generated/openapi.{yaml,json}.
 2. datamodel-code-generator writes generated/models.py (Pydantic v2).
 3. fastapi-code-generator, with openapi/templates and scripts/codegen_visitor.py, writes
    generated/operations.py, generated/protocols.py and generated/routers/<tag>.py.
@@ -27,11 +28,16 @@ BIN = Path(sys.executable).parent
 HEADER = "# Generated from openapi/ by `make generate` (datamodel-code-generator); do not edit."
 GENERATED_BY_FASTAPI_CODEGEN = ("operations.py", "protocols.py")
 REJECT_NULL = "app.validators.reject_null"
+KNOWN_TIME_ZONE = "app.time_zones.known_time_zone"
+TIME_ZONE = "#/components/schemas/TimeZone"
 
 
 def run(*command: str | Path) -> None:
-    """Run a tool, stopping the generation when it fails."""
-    subprocess.run([str(part) for part in command], check=True, cwd=ROOT)  # noqa: S603
+    """Run a tool, stopping the generation (without a traceback) when it fails."""
+    result = subprocess.run([str(part) for part in command], check=False, cwd=ROOT)  # noqa: S603
+    if result.returncode != 0:
+        tool = Path(command[1] if command[0] == sys.executable else command[0]).name
+        raise SystemExit(f"make generate stopped: {tool} failed (exit {result.returncode})")
 
 
 def allows_null(schema: dict[str, Any]) -> bool:
@@ -42,24 +48,30 @@ def allows_null(schema: dict[str, Any]) -> bool:
     return any(allows_null(option) for option in schema.get("anyOf", schema.get("oneOf", [])))
 
 
-def null_validators(document: dict[str, Any]) -> dict[str, Any]:
-    """--validators config: optional properties that may be omitted but are not nullable.
+def field_validators(document: dict[str, Any]) -> dict[str, Any]:
+    """--validators config: optional properties that may not be null, and time zone names.
 
-    datamodel-code-generator types such a property `X | None = None`, which would accept an
-    explicit null the spec forbids; a before-validator rejects it.
+    datamodel-code-generator types an optional, non-nullable property `X | None = None`, which
+    would accept an explicit null the spec forbids; a before-validator rejects it. A TimeZone
+    property gets a check against the tz database with a short message (its pattern is long).
     """
     validators: dict[str, Any] = {}
     for name, schema in sorted(document["components"]["schemas"].items()):
         required = set(schema.get("required", []))
-        fields = sorted(
+        properties = schema.get("properties", {})
+        nullable = sorted(
             field
-            for field, prop in schema.get("properties", {}).items()
+            for field, prop in properties.items()
             if field not in required and not allows_null(prop)
         )
-        if fields:
-            validators[name] = {
-                "validators": [{"fields": fields, "function": REJECT_NULL, "mode": "before"}]
-            }
+        zones = sorted(field for field, prop in properties.items() if prop.get("$ref") == TIME_ZONE)
+        entries = [
+            {"fields": fields, "function": function, "mode": "before"}
+            for fields, function in ((nullable, REJECT_NULL), (zones, KNOWN_TIME_ZONE))
+            if fields
+        ]
+        if entries:
+            validators[name] = {"validators": entries}
     return validators
 
 
@@ -67,7 +79,7 @@ def generate_models(spec: Path, workdir: Path) -> None:
     """generated/models.py from the bundled spec."""
     validators = workdir / "validators.json"
     document = json.loads(spec.read_text(encoding="utf-8"))
-    validators.write_text(json.dumps(null_validators(document), indent=2), encoding="utf-8")
+    validators.write_text(json.dumps(field_validators(document), indent=2), encoding="utf-8")
     run(
         BIN / "datamodel-codegen",
         "--input", spec,
@@ -121,7 +133,8 @@ def main() -> int:
     """Regenerate generated/ from openapi/."""
     OUT.mkdir(exist_ok=True)
     run(sys.executable, ROOT / "scripts" / "update_timezones.py")
-    run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--out-dir", OUT)
+    # Validate first: a broken spec stops here with messages naming the file and the operation.
+    run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--check", "--out-dir", OUT)
     (OUT / "__init__.py").write_text(
         '"""Code generated from openapi/ by `make generate`; never edit by hand."""\n',
         encoding="utf-8",

@@ -1,5 +1,5 @@
-"""Shared fixtures: a migrated test database (SQLite by default, TEST_DATABASE_URL to choose),
-the app on it, an HTTP client, and clean tables for every test."""
+"""Shared fixtures: a migrated test database (SQLite by default, TEST_DATABASE_URL to choose;
+one per pytest-xdist worker), the app on it, an HTTP client, and clean tables for every test."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import redis
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Base, Database
@@ -39,8 +39,29 @@ tests build apps of their own with small limits."""
 
 
 def _test_database_url(tmp_dir: Path) -> str:
+    """SQLite in this session's temporary directory, or TEST_DATABASE_URL; under pytest-xdist a
+    PostgreSQL database of the worker's own (`<name>_gw0`, ...), created when missing."""
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_dir / 'test.db'}"
-    return normalize_database_url(url)
+    url = normalize_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        url = worker_database(url, worker)
+    return url
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The URL of the xdist worker's own PostgreSQL database next to url's, created if missing."""
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if exists is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def wipe(url: str) -> None:

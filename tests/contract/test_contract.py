@@ -20,6 +20,8 @@ from app.main import create_app
 from app.settings import Settings
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
+pytestmark = pytest.mark.contract
+
 BASE_URL = "http://testserver"
 BUNDLED_SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
 MEMBER = {"email": "contract-member@example.com", "password": "member-password-1", "full_name": "M"}

@@ -214,3 +214,36 @@ async def test_member_reads_but_cannot_write(
     forbidden = await client.patch(url, json={"name": "No"}, headers=headers)
     assert forbidden.status_code == 403
     assert forbidden.json()["code"] == "permission_denied"
+
+
+@pytest.mark.parametrize("method", ["post", "patch"])
+async def test_an_unknown_time_zone_gets_a_short_422_naming_the_field(
+    client: httpx.AsyncClient,
+    owner_headers: tuple[dict[str, str], uuid.UUID],
+    method: str,
+) -> None:
+    headers, org_id = owner_headers
+    base = f"/api/v1/organizations/{org_id}/sites"
+    url = base
+    if method == "patch":
+        site = await client.post(base, json={"name": "A", "timezone": "UTC"}, headers=headers)
+        url = f"{base}/{site.json()['data']['id']}"
+    response = await client.request(
+        method, url, json={"name": "X", "timezone": "Europe/Atlantis"}, headers=headers
+    )
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "body.timezone"
+    assert "IANA time zone" in error["message"]
+    assert len(error["message"]) < 200, "the message, not the spec's long pattern"
+
+
+async def test_a_time_zone_newer_than_the_old_enum_style_is_accepted_as_a_string(
+    client: httpx.AsyncClient, owner_headers: tuple[dict[str, str], uuid.UUID]
+) -> None:
+    headers, org_id = owner_headers
+    base = f"/api/v1/organizations/{org_id}/sites"
+    created = await client.post(base, json={"name": "GMT", "timezone": "GMT+0"}, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["data"]["timezone"] == "GMT+0"
+    assert created.json()["data"]["status"] == "active", "status defaults to active when omitted"

@@ -11,8 +11,8 @@ def test_roles_are_nested() -> None:
     assert (
         ROLE_PERMISSIONS[Role.MEMBER] < ROLE_PERMISSIONS[Role.ADMIN] < ROLE_PERMISSIONS[Role.OWNER]
     )
-    assert Permission.ORGANIZATION_DELETE in ROLE_PERMISSIONS[Role.OWNER]
-    assert Permission.ORGANIZATION_DELETE not in ROLE_PERMISSIONS[Role.ADMIN]
+    assert Permission.ORGANIZATIONS_DELETE in ROLE_PERMISSIONS[Role.OWNER]
+    assert Permission.ORGANIZATIONS_DELETE not in ROLE_PERMISSIONS[Role.ADMIN]
 
 
 def test_superadmin_holds_everything_and_signed_in_users_hold_basics() -> None:

@@ -1,0 +1,137 @@
+"""`make breaking`: fail on an undeclared breaking change to the API against the previous release.
+
+The previous release is, in order: BREAKING_BASE (any git ref), the newest `v*` tag reachable from
+HEAD, the merge base with origin/main or main when HEAD has moved past it, else HEAD's first
+parent (on main: the state before the last merge). Its generated/openapi.json is compared with
+the working tree's by Optic with the house ruleset tools/breaking/ruleset.js: removing an
+operation, a response field or a status, adding a required field or parameter, or changing or
+narrowing a type fails; adding an optional field, a response enum value or a time zone does not.
+
+A breaking change is declared by raising the major part of info.version in openapi/openapi.yaml
+and adding a `## <version>` entry to CHANGELOG.md saying what breaks; any version change needs
+its CHANGELOG.md entry.
+
+    python scripts/breaking.py                      # against the previous release
+    python scripts/breaking.py --base v1.0.0        # against a given ref
+    python scripts/breaking.py OLD.json NEW.json    # two files (used by the tests)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "generated" / "openapi.json"
+SPEC_IN_GIT = "generated/openapi.json"
+CHANGELOG = ROOT / "CHANGELOG.md"
+TOOLS = ROOT / "tools"
+OPTIC = TOOLS / "node_modules" / ".bin" / "optic"
+STANDARD = "breaking/standard.yml"
+"""Relative to tools/, where Optic resolves the ruleset file the standard names."""
+
+
+def git(*args: str) -> str | None:
+    """A git command's output, or None when it fails."""
+    result = subprocess.run(  # noqa: S603
+        ["git", *args],  # noqa: S607 - git from PATH, as make and CI run it
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def previous_release() -> str | None:
+    """The git ref the working tree is compared with."""
+    if os.environ.get("BREAKING_BASE"):
+        return os.environ["BREAKING_BASE"]
+    tag = git("describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "HEAD")
+    if tag:
+        return tag
+    head = git("rev-parse", "HEAD")
+    for branch in ("origin/main", "main"):
+        base = git("merge-base", "HEAD", branch)
+        if base and base != head:
+            return base
+    return "HEAD^1" if git("rev-parse", "--verify", "--quiet", "HEAD^1") else None
+
+
+def version(document: dict[str, object]) -> str:
+    """info.version of a spec."""
+    info = document.get("info")
+    return str(info.get("version", "")) if isinstance(info, dict) else ""
+
+
+def changelog_problem(old: str, new: str) -> str | None:
+    """Why a version change is not declared, if it is not."""
+    if old == new:
+        return None
+    text = CHANGELOG.read_text(encoding="utf-8") if CHANGELOG.exists() else ""
+    if f"## {new}" not in text:
+        return f"info.version changed {old} -> {new}: add a `## {new}` entry to CHANGELOG.md"
+    return None
+
+
+def compare(old_path: Path, new_path: Path, label: str) -> int:
+    """Optic's verdict on the two files, plus the changelog rule; 0 when nothing breaks."""
+    if not OPTIC.exists():
+        print("tools/node_modules is missing: run `make tools`", file=sys.stderr)
+        return 2
+    old = json.loads(old_path.read_text(encoding="utf-8"))
+    new = json.loads(new_path.read_text(encoding="utf-8"))
+    env = os.environ | {"OPTIC_TELEMETRY_LEVEL": "off"}
+    command = [OPTIC, "diff", old_path, new_path, "--check", "--standard", STANDARD]
+    result = subprocess.run(  # noqa: S603
+        [str(part) for part in command], cwd=TOOLS, env=env, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    problem = changelog_problem(version(old), version(new))
+    if result.returncode == 0 and problem is None:
+        print(f"no breaking change against {label} ({version(old)} -> {version(new)})")
+        return 0
+    print(result.stdout, result.stderr, sep="\n")
+    if problem:
+        print(problem)
+    if result.returncode != 0:
+        print(
+            f"BREAKING CHANGE against {label}: the lines marked x above name each operation and"
+            " rule. Undo it, or declare it: raise the major part of info.version in"
+            " openapi/openapi.yaml and describe the break under a `## <version>` entry in"
+            " CHANGELOG.md."
+        )
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="With no files: the previous release's spec against the working tree's.",
+    )
+    parser.add_argument("files", nargs="*", type=Path, help="OLD.json NEW.json")
+    parser.add_argument("--base", help="git ref of the previous release")
+    args = parser.parse_args(argv)
+    if len(args.files) == 2:
+        return compare(args.files[0], args.files[1], str(args.files[0]))
+    if args.files:
+        parser.error("give two files, or none")
+    base = args.base or previous_release()
+    old_text = git("show", f"{base}:{SPEC_IN_GIT}") if base else None
+    if old_text is None:
+        print(f"no previous release with {SPEC_IN_GIT} found (base {base}); nothing to compare")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        old_path = Path(tmp) / "previous-release.json"
+        old_path.write_text(old_text + "\n", encoding="utf-8")
+        return compare(old_path, SPEC, f"{base} ({git('rev-parse', '--short', base)})")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

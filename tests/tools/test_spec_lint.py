@@ -1,0 +1,54 @@
+"""Spectral with .spectral.yaml (`make spec-lint`): the served spec is clean, and the house rules
+catch the conventions they encode."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECTRAL = ROOT / "tools" / "node_modules" / ".bin" / "spectral"
+pytestmark = [
+    pytest.mark.node,
+    pytest.mark.skipif(not SPECTRAL.exists(), reason="needs the Node tools: make tools"),
+]
+SITES = "/api/v1/organizations/{org_id}/sites"
+
+
+def lint(spec: Path) -> list[dict[str, Any]]:
+    """Spectral's findings for the file, as JSON."""
+    result = subprocess.run(  # noqa: S603
+        [str(SPECTRAL), "lint", str(spec), "--ruleset", ".spectral.yaml", "-f", "json", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
+    return findings
+
+
+def test_the_served_spec_is_clean() -> None:
+    assert lint(ROOT / "generated" / "openapi.yaml") == []
+
+
+def test_the_house_rules_catch_broken_conventions(tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+    not_found = spec["components"]["responses"]["NotFound"]["content"]
+    not_found["application/json"] = not_found.pop("application/problem+json")
+    create = spec["paths"][SITES]["post"]
+    create["x-permission"] = "site:write"
+    create["x-owner"] = "team-a"
+    del create["responses"]["405"]
+    del spec["components"]["schemas"]["SiteCreate"]["properties"]["name"]["maxLength"]
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(yaml.safe_dump(spec))
+    assert {finding["code"] for finding in lint(broken)} == {
+        "house-errors-are-problems",
+        "house-every-operation-documents-405-and-500",
+        "house-extensions-known",
+        "house-permission-name",
+        "house-request-strings-bounded",
+    }

@@ -1,0 +1,66 @@
+// A client team's scenario through the SDK @hey-api/openapi-ts generates with default settings,
+// compiled with tsc --strict. Run by scripts/sdk.py against a live server.
+import { createClient, createConfig } from "./hey-api/client";
+import {
+  addOrganizationMember,
+  createOrganization,
+  createSite,
+  createUser,
+  deleteSite,
+  getSite,
+  listSites,
+  login,
+  logout,
+  refreshToken,
+  updateSite,
+} from "./hey-api";
+import { CITIES, serverUnderTest, check, expectData, expectEmpty, expectProblem, randomSuffix } from "./steps";
+
+async function main(): Promise<void> {
+  const [baseUrl, adminEmail, adminPassword] = serverUnderTest();
+  const anonymous = createClient(createConfig({ baseUrl }));
+  const signIn = async (who: string, email: string, password: string) =>
+    expectData(`sign in as ${who}`, await login({ client: anonymous, body: { email, password } }), 200).data;
+  const as = (token: string) => createClient(createConfig({ baseUrl, auth: () => token }));
+
+  const admin = as((await signIn("the superadmin", adminEmail, adminPassword)).access_token);
+  const org = expectData("create an organization", await createOrganization({ client: admin, body: { name: "Hey Corp" } }), 201).data;
+  const path = { org_id: org.id };
+  const memberEmail = `hey-${randomSuffix()}@example.com`;
+  const memberPassword = `pw-${randomSuffix()}-${randomSuffix()}`;
+  expectData("create a user", await createUser({ client: admin, body: { email: memberEmail, password: memberPassword, full_name: "Sam" } }), 201);
+  expectData("add the user as a member", await addOrganizationMember({ client: admin, path, body: { email: memberEmail, role: "member" } }), 201);
+
+  const sites = [];
+  for (const city of CITIES) {
+    sites.push(expectData(`create site ${city}`, await createSite({ client: admin, path, body: { name: city, timezone: `Europe/${city}` } }), 201).data);
+  }
+  const page = expectData("list page 2 of the sites by name", await listSites({ client: admin, path, query: { page: 2, per_page: 5, sort: "name" } }), 200);
+  check("the second page holds the last two names", JSON.stringify(page.data.map((site) => site.name)) === JSON.stringify([...CITIES].sort().slice(5)) && page.meta.total === 7 && page.links.next === null, page);
+
+  const [first, second] = [sites[0]!, sites[1]!];
+  const updated = expectData("update a site", await updateSite({ client: admin, path: { ...path, site_id: first.id }, body: { status: "inactive" } }), 200).data;
+  check("the update kept the other fields", updated.status === "inactive" && updated.timezone === "Europe/Berlin", updated);
+  expectEmpty("delete a site", await deleteSite({ client: admin, path: { ...path, site_id: second.id } }));
+  expectProblem("404 for the deleted site", await getSite({ client: admin, path: { ...path, site_id: second.id } }), 404, "site_not_found");
+
+  const memberTokens = await signIn("the member", memberEmail, memberPassword);
+  const member = as(memberTokens.access_token);
+  expectProblem("403 when a member creates a site", await createSite({ client: member, path, body: { name: "Nope", timezone: "UTC" } }), 403, "permission_denied");
+  const invalid = expectProblem("422 for a page size over 100", await listSites({ client: admin, path, query: { per_page: 1000 } }), 422, "validation_failed");
+  check("the 422 names the field", invalid.errors?.[0]?.field === "query.per_page", invalid);
+
+  const refresh = (refresh_token: string) => refreshToken({ client: anonymous, body: { refresh_token } });
+  const rotated = expectData("refresh the member's tokens", await refresh(memberTokens.refresh_token), 200).data;
+  expectProblem("401 when a used refresh token is presented again", await refresh(memberTokens.refresh_token), 401, "refresh_token_reused");
+  expectProblem("reuse revoked the whole session", await refresh(rotated.refresh_token), 401, "invalid_refresh_token");
+  const session = await signIn("the member", memberEmail, memberPassword);
+  expectEmpty("sign out", await logout({ client: anonymous, body: { refresh_token: session.refresh_token } }));
+  expectProblem("the signed-out session cannot refresh", await refresh(session.refresh_token), 401, "invalid_refresh_token");
+  console.log("hey-api scenario passed");
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
