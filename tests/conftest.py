@@ -27,6 +27,19 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789" * 4)
 
 
+PERFORMANCE = ROOT / "tests" / "performance"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`pytest tests/performance/...` runs the benchmarks it names; every other run leaves them
+    out (the `-m 'not performance ...'` of addopts)."""
+    named = [
+        (config.invocation_params.dir / str(arg).split("::")[0]).resolve() for arg in config.args
+    ]
+    if named and all(path.is_relative_to(PERFORMANCE) for path in named):
+        config.option.markexpr = "performance"
+
+
 GENEROUS_RATE_LIMITS = {
     "RATE_LIMIT_ENABLED": True,
     "RATE_LIMIT_LOGIN_PER_IP": "1000000/minute",

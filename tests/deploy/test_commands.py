@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from scripts.contract import SERVE_OPTIONS
+from scripts.live_api import SERVE_OPTIONS
 from tests.deploy.files import (
     ROOT,
     command_of,

@@ -27,6 +27,9 @@ QUICK_START = f"{THIS}::test_the_quick_start_works_as_written"
 CONTRACT = f"{THIS}::test_the_contract_command_is_the_one_make_contract_runs"
 MAKEFILE = "tests/unit/test_makefile.py::test_"
 DOCS = "tests/unit/test_build_docs.py::test_the_page_embeds_the_spec_instead_of_fetching_it"
+PERFORMANCE_TOOLS = "tests/integration/test_performance_tools.py::test_"
+LOCUST = PERFORMANCE_TOOLS + "the_locustfile_runs_headless_against_a_server"
+BENCHMARKS = PERFORMANCE_TOOLS + "the_endpoint_benchmarks_run"
 NO_CLUSTER = ("ci", "make check-deploy")
 """No registry or cluster here: the manifests those commands apply are validated offline."""
 
@@ -127,6 +130,23 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"curl -s http://127\.0\.0\.1:8000/health/live$", ("container", "/health/live")),
     (r"curl -s http://127\.0\.0\.1:8000/health/ready$", ("container", "/health/ready")),
     (r"curl -s http://127\.0\.0\.1:8000/health/deps$", ("container", "/health/deps")),
+    # Performance: benchmarks never run in CI; the tools are shown to work.
+    (r"(BENCH_DATABASE_URL=\S+\s+)?(BENCH_REDIS_URL=\S+\s+)?make bench$", ("dry-run", "bench")),
+    (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-scale$", ("dry-run", "bench-scale")),
+    (
+        r"FIRST_SUPERUSER_EMAIL=\S+ FIRST_SUPERUSER_PASSWORD=\S+\s+RATE_LIMIT_ENABLED=false "
+        r"make run &$",
+        ("test", LOCUST),
+    ),
+    (r"locust -f tests/performance/locustfile\.py", ("test", LOCUST)),
+    (r"pytest tests/performance/test_endpoints\.py$", ("test", BENCHMARKS)),
+    # Client SDKs, spec lint and the breaking-change gate.
+    (r"make tools$", ("ci", "make tools")),
+    (r"make (sdk|sdk-check)$", ("ci", "bounded make sdk-check")),
+    (r"make spec-lint$", ("ci", "make spec-lint")),
+    (r"make breaking$", ("ci", "make breaking")),
+    (r"make test-tools$", ("ci", "bounded make test-tools")),
+    (r"make contract CONTRACT_LIVE=0$", ("ci", "bounded make contract CONTRACT_LIVE=0")),
     # Kubernetes and a registry: not reachable here.
     (r"DOCKER_BUILDKIT=1 docker build -t registry\.example\.com/", NO_CLUSTER),
     (r"docker push ", NO_CLUSTER),
