@@ -20,7 +20,9 @@ from app.main import create_app
 from app.settings import Settings
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
-pytestmark = pytest.mark.contract
+# Run by `make contract`; up to 30 examples per operation and caller: minutes on a loaded
+# machine, yet still bounded.
+pytestmark = [pytest.mark.contract, pytest.mark.timeout(600)]
 
 BASE_URL = "http://testserver"
 BUNDLED_SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
@@ -32,8 +34,6 @@ CONTRACT_SETTINGS = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-# Up to 30 examples per operation and caller: minutes on a loaded machine, yet still bounded.
-pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")
