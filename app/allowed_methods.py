@@ -11,10 +11,9 @@ import re
 from collections.abc import Iterable
 
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.operation_spec import OperationSpec
-from app.problems import PROBLEM_JSON, dump_json, problem_body
 
 
 class AllowedMethods:
@@ -41,39 +40,9 @@ class AllowedMethods:
         return None
 
 
-class MethodNotAllowedMiddleware:
-    """Answers 405 with an Allow header, as a problem, for methods the spec does not serve."""
-
-    def __init__(self, app: ASGIApp, allowed_methods: AllowedMethods) -> None:
-        self.app = app
-        self.allowed_methods = allowed_methods
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            methods = self.allowed_methods(scope["path"])
-            if methods is not None and scope["method"] not in methods:
-                await self._refuse(scope, send, methods)
-                return
-        await self.app(scope, receive, send)
-
-    @staticmethod
-    async def _refuse(scope: Scope, send: Send, methods: frozenset[str]) -> None:
-        request_id = scope.get("state", {}).get("request_id", "-")
-        detail = f"{scope['method']} is not allowed on {scope['path']}."
-        body = dump_json(
-            problem_body(
-                request_id, scope["path"], status=405, code="method_not_allowed", detail=detail
-            )
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 405,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"allow", ", ".join(sorted(methods)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+def method_not_allowed(
+    scope: Scope, methods: frozenset[str]
+) -> tuple[int, str, str, dict[str, str]]:
+    """The 405 problem (status, code, detail, headers) for a method the path does not serve."""
+    detail = f"{scope['method']} is not allowed on {scope['path']}."
+    return 405, "method_not_allowed", detail, {"Allow": ", ".join(sorted(methods))}

@@ -6,21 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from app.authorization import authorize
 from app.context import RequestContext
 from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
-from app.query_parameters import reject_unknown_query
-from app.rate_limit_policy import limit_rate
 
 
 def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:
     """Register the decorated function as the operation's route, taking method, path and success
-    status from the spec; the rate limit and the unknown-parameter check run before anything
-    else (authorization and the body come after)."""
+    status from the spec. Its one dependency is authorize(operation), declared by the route
+    itself."""
     return router.api_route(
         operation.path,
         methods=[operation.method],
@@ -28,7 +26,6 @@ def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:
         status_code=operation.status_code,
         response_class=Response,
         include_in_schema=False,
-        dependencies=[Depends(limit_rate(operation)), Depends(reject_unknown_query(operation))],
     )
 
 

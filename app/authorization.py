@@ -1,4 +1,5 @@
-"""authorize(operation): the unit of work of a request, its caller and the x-permission check.
+"""authorize(operation): the one dependency of every route: the rate limit, the unknown-query
+check, the unit of work of the request, its caller and the x-permission check.
 
 The single place where access is decided: bearer token -> one query reading the active user of a
 live login session and their role in the {org_id} organization (on every request, so role
@@ -13,16 +14,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 from fastapi import Request
-from fastapi.security import HTTPAuthorizationCredentials
 
 from app.context import Principal, RequestContext
-from app.dependencies import AccessClaimsDep, BearerDep, database_of
+from app.dependencies import Bearer, database_of
 from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.operation_spec import OperationSpec
 from app.problems import request_id_of
+from app.query_parameters import reject_unknown_query
+from app.rate_limit_policy import limit_rate
 from app.rbac import Permission, holds
 from app.repositories.login_sessions import LoginSessionRepository
-from app.tokens import TokenClaims
 from app.unit_of_work import UnitOfWork
 
 READ_ONLY_METHODS = frozenset({"GET"})
@@ -40,8 +41,7 @@ async def admit(
     ctx: RequestContext,
     request: Request,
     operation: OperationSpec,
-    credentials: HTTPAuthorizationCredentials | None,
-    claims: TokenClaims | None,
+    bearer: Bearer,
 ) -> None:
     """Authenticate the caller and check the operation's permission; raises when refused."""
     if operation.permission is None:
@@ -50,8 +50,9 @@ async def admit(
             code="permission_undeclared",
         )
     permission = Permission(operation.permission)
-    if credentials is None:
+    if not bearer.sent:
         raise NotAuthenticated("A bearer access token is required.")
+    claims = bearer.claims()
     if claims is None:
         raise NotAuthenticated("The access token is invalid or expired.")
     org_id = _path_uuid(request, "org_id") if operation.organization_scoped else None
@@ -74,7 +75,9 @@ async def admit(
 
 
 def authorize(operation: OperationSpec) -> Callable[..., AsyncIterator[RequestContext]]:
-    """The dependency that guards one operation and owns its unit of work.
+    """The dependency that guards one operation and owns its unit of work: the rate limit and
+    the unknown-query check first (as before any other work), then authentication and the
+    permission check, then the handler runs inside the unit of work.
 
     Declared with `scope="function"`, so its exit (the commit) runs after the handler returned
     and the response was serialized, but before anything is sent: a failed commit is a problem
@@ -82,14 +85,15 @@ def authorize(operation: OperationSpec) -> Callable[..., AsyncIterator[RequestCo
     """
     read_only = operation.method in READ_ONLY_METHODS
 
-    async def dependency(
-        request: Request, credentials: BearerDep, claims: AccessClaimsDep
-    ) -> AsyncIterator[RequestContext]:
+    async def dependency(request: Request) -> AsyncIterator[RequestContext]:
+        bearer = Bearer(request)
+        await limit_rate(operation, request, bearer)
+        reject_unknown_query(operation, request)
         unit_of_work = UnitOfWork(database_of(request), read_only=read_only)
         ctx = RequestContext(unit_of_work, request_id_of(request))
         try:
             if not operation.public:
-                await admit(ctx, request, operation, credentials, claims)
+                await admit(ctx, request, operation, bearer)
             yield ctx
         except BaseException as error:
             await unit_of_work.finish(error)

@@ -93,11 +93,14 @@ def undeclared_access(operations: Mapping[str, OperationSpec]) -> list[str]:
     ]
 
 
-def bind_routers(
-    implementations: Mapping[str, object], operations: Mapping[str, OperationSpec]
-) -> list[APIRouter]:
-    """One router per generated tag module, bound to its implementation; raises
-    HandlerContractError listing every missing or mismatched handler."""
+def bind_routes(
+    router: APIRouter,
+    implementations: Mapping[str, object],
+    operations: Mapping[str, OperationSpec],
+) -> None:
+    """Register every generated tag module's routes on ``router`` (the app's own, so requests
+    are matched in one flat list), each bound to its implementation; raises
+    HandlerContractError listing every missing or mismatched handler, before any is used."""
     tags = importlib.import_module("generated.routers").TAGS
     protocols = importlib.import_module("generated.protocols")
     problems = undeclared_access(operations)
@@ -105,7 +108,6 @@ def bind_routers(
         f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations
     ]
     problems += [f"tag {tag!r}: not in the spec" for tag in implementations if tag not in tags]
-    routers = []
     for tag in tags:
         if tag not in implementations:
             continue
@@ -114,9 +116,8 @@ def bind_routers(
         if isinstance(protocol, str):
             protocol = getattr(protocols, protocol)
         problems += check_implementation(protocol, implementations[tag], operations)
-        routers.append(module.build_router(implementations[tag]))
+        module.build_router(implementations[tag], router)
     if problems:
         raise HandlerContractError(
             "Handlers do not match the spec:\n  " + "\n  ".join(sorted(problems))
         )
-    return routers

@@ -1,11 +1,9 @@
-"""FastAPI dependencies shared by every generated route."""
+"""What every route reads of the request besides its own parameters: the database and the caller's
+bearer token."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
 
 from app.db import Database
 from app.tokens import InvalidTokenError, TokenClaims
@@ -17,23 +15,43 @@ def database_of(request: Request) -> Database:
     return database
 
 
-bearer = HTTPBearer(auto_error=False)
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-"""The bearer credentials, if sent; shared so each request parses the header once."""
-
-
-async def access_claims(request: Request, credentials: BearerDep) -> TokenClaims | None:
-    """The verified claims of the bearer access token; None when none was sent or it is invalid.
-    FastAPI caches it per request, so the rate limiter and authorize() share one decode."""
-    if credentials is None:
+def bearer_token(request: Request) -> str | None:
+    """The credentials of an `Authorization: Bearer <token>` header, if sent (the scheme is
+    case-insensitive); None for no header, another scheme or an empty token."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
         return None
-    try:
-        claims: TokenClaims = request.app.state.tokens.decode(
-            credentials.credentials, expected_type="access"
-        )
-    except InvalidTokenError:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         return None
-    return claims
+    return token.strip()
 
 
-AccessClaimsDep = Annotated[TokenClaims | None, Depends(access_claims)]
+class Bearer:
+    """The request's bearer token, verified at most once and only when someone asks: the rate
+    limiter and authorization share one verification, and public routes pay nothing."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.token = bearer_token(request)
+        self._claims: TokenClaims | None = None
+        self._verified = False
+
+    @property
+    def sent(self) -> bool:
+        """Whether a bearer token was sent at all."""
+        return self.token is not None
+
+    def claims(self) -> TokenClaims | None:
+        """The verified claims of the access token; None when none was sent or it is invalid."""
+        if self.token is None:
+            return None
+        if not self._verified:
+            self._verified = True
+            try:
+                self._claims = self.request.app.state.tokens.decode(
+                    self.token, expected_type="access"
+                )
+            except InvalidTokenError:
+                self._claims = None
+        return self._claims

@@ -11,6 +11,12 @@ from pydantic_core import to_json
 from app.pagination import Page
 
 
+def request_path(request: Request) -> str:
+    """The request's path as `request.url.path` gives it, without building the whole URL."""
+    path: str = request.scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
 def _json(envelope: BaseModel, status_code: int, headers: dict[str, str] | None = None) -> Response:
     return Response(
         envelope.model_dump_json(by_alias=True),
@@ -29,7 +35,7 @@ def respond_single(
     location_field: str | None,
 ) -> Response:
     """`{data, links: {self}}`; a created resource's self link is also its Location."""
-    self_link = request.url.path
+    self_link = request_path(request)
     headers: dict[str, str] = {}
     if location_field is not None:
         self_link = f"{self_link}/{getattr(data, location_field)}"

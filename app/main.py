@@ -12,19 +12,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.allowed_methods import AllowedMethods, MethodNotAllowedMiddleware
-from app.binding import bind_routers
+from app.allowed_methods import AllowedMethods
+from app.binding import bind_routes
 from app.bootstrap import ensure_first_superuser
 from app.cors import CorsMiddleware
 from app.db import Database
-from app.deadline import RequestDeadlineMiddleware, settle
+from app.deadline import settle
 from app.docs import install_docs
-from app.middleware import RequestContextMiddleware
+from app.edge import EdgeMiddleware
 from app.migrations import head_revision
 from app.passwords import PasswordHasher
 from app.problems import install_problem_handlers
 from app.rate_limits import RateLimiter
-from app.request_limits import RequestLimitsMiddleware
 from app.settings import Settings, get_settings
 from app.tokens import TokenService
 from app.validators import accept_every_syntactically_valid_domain
@@ -74,9 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tokens = TokenService(settings)
     passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
-    routers = bind_routers(
-        implementations(settings, database, tokens, passwords, limiter), OPERATIONS
-    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -100,24 +96,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = tokens
     app.state.passwords = passwords
     app.state.rate_limiter = limiter
-    for router in routers:
-        app.include_router(router)
+    bind_routes(
+        app.router, implementations(settings, database, tokens, passwords, limiter), OPERATIONS
+    )
     install_docs(app)
     install_problem_handlers(app)
-    app.add_middleware(
-        MethodNotAllowedMiddleware, allowed_methods=AllowedMethods(OPERATIONS.values())
-    )
-    # A request passes the middleware in this order (each add_middleware wraps the previous):
-    # ProxyHeaders (the real client; X-Forwarded-For believed only from FORWARDED_ALLOW_IPS, so
-    # serve with `uvicorn --no-proxy-headers`) -> RequestContext (request id, API version,
-    # security headers, last-resort 500) -> CORS (when origins are set) -> RequestLimits (size
-    # caps, before any work) -> RequestDeadline (503 when the database does not answer) ->
-    # MethodNotAllowed (405 from the spec) -> routes.
-    app.add_middleware(RequestDeadlineMiddleware, seconds=settings.REQUEST_TIMEOUT_SECONDS)
-    app.add_middleware(RequestLimitsMiddleware)
+    # A request passes ProxyHeaders (the real client; X-Forwarded-For believed only from
+    # FORWARDED_ALLOW_IPS, so serve with `uvicorn --no-proxy-headers`) -> Edge (request id, API
+    # version, size caps, 405 from the spec, the request deadline, response headers, last-resort
+    # 500) -> CORS (when origins are set) -> routes.
     if settings.cors_origins:
         app.add_middleware(CorsMiddleware, origins=settings.cors_origins)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        EdgeMiddleware,
+        allowed_methods=AllowedMethods(OPERATIONS.values()),
+        deadline_seconds=settings.REQUEST_TIMEOUT_SECONDS,
+        cors_enabled=bool(settings.cors_origins),
+    )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
 

@@ -55,7 +55,7 @@ def dump_json(value: Any) -> bytes:
 
 
 def request_id_of(connection: HTTPConnection) -> str:
-    """The X-Request-ID app.middleware assigned to this request."""
+    """The X-Request-ID app.edge assigned to this request."""
     return str(getattr(connection.state, "request_id", "-"))
 
 

@@ -6,20 +6,20 @@
 - `exempt`: never counted (health checks).
 
 The tightest quota is left in the request state (`request.state.rate_limit`) for
-RequestContextMiddleware to send as RateLimit-* headers; a request over any limit gets 429
+app.edge to send as RateLimit-* headers; a request over any limit gets 429
 `rate_limited` with Retry-After.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
 from fastapi import Request
 from limits import RateLimitItem
 
-from app.dependencies import AccessClaimsDep
+from app.dependencies import Bearer
 from app.errors import RateLimited
 from app.operation_spec import OperationSpec
 from app.rate_limits import Quota, RateLimiter, account_key
@@ -93,18 +93,13 @@ async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check
         request.state.rate_limit = reported
 
 
-def limit_rate(operation: OperationSpec) -> Callable[..., Awaitable[None]]:
-    """The dependency that applies the operation's rate-limit policy."""
-
-    async def dependency(request: Request, claims: AccessClaimsDep) -> None:
-        limiter: RateLimiter = request.app.state.rate_limiter
-        if operation.rate_limit == "exempt" or not limiter.enabled:
-            return
-        if operation.rate_limit == "credentials":
-            checks = await credential_checks(request, limiter)
-        else:
-            checks = standard_checks(request, limiter, claims)
-        await enforce(request, limiter, checks)
-
-    dependency.__name__ = f"limit_rate_{operation.operation_id}"
-    return dependency
+async def limit_rate(operation: OperationSpec, request: Request, bearer: Bearer) -> None:
+    """Apply the operation's rate-limit policy to the request."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if operation.rate_limit == "exempt" or not limiter.enabled:
+        return
+    if operation.rate_limit == "credentials":
+        checks = await credential_checks(request, limiter)
+    else:
+        checks = standard_checks(request, limiter, bearer.claims())
+    await enforce(request, limiter, checks)

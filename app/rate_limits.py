@@ -54,6 +54,10 @@ class Quota:
             "RateLimit-Reset": str(self.reset_after),
         }
 
+    def raw_headers(self) -> list[tuple[bytes, bytes]]:
+        """The same headers as ASGI (lower-case name, value) byte pairs."""
+        return [(name.lower().encode(), value.encode()) for name, value in self.headers().items()]
+
     def tighter_than(self, other: Quota | None) -> bool:
         """Whether this quota is the one to report: fewer requests left (or a later reset)."""
         if other is None:

@@ -12,9 +12,7 @@ length or a count, so refusing costs next to nothing whatever the request holds.
 from __future__ import annotations
 
 from fastapi import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.problems import send_problem
+from starlette.types import Scope
 
 MAX_TARGET_BYTES = 2048
 """Each of the path and the query string (the longest valid query is a few hundred bytes)."""
@@ -59,44 +57,3 @@ def refusal(scope: Scope) -> tuple[int, str, str] | None:
         if name == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY_BYTES):
             return 413, "body_too_large", f"The request body exceeds {MAX_BODY_BYTES} bytes."
     return None
-
-
-class RequestLimitsMiddleware:
-    """Refuses requests over the caps with a problem, before routing, rate limiting or any
-    database work; counts streamed bodies as they arrive."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        refused = refusal(scope)
-        if refused is not None:
-            status, code, detail = refused
-            await send_problem(scope, send, status=status, code=code, detail=detail)
-            return
-        received = 0
-        started = False
-
-        async def counted_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > MAX_BODY_BYTES:
-                    raise BodyTooLarge()
-            return message
-
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, watched_send)
-        except BodyTooLarge as exc:
-            if started:
-                raise
-            await send_problem(scope, send, status=413, code="body_too_large", detail=exc.detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -40,6 +41,12 @@ class TokenClaims:
     sid: uuid.UUID
     """The login session (app.models.LoginSession) the token belongs to."""
     exp: dt.datetime
+    nbf: int = 0
+    """Not before (seconds since the epoch)."""
+
+
+VERIFIED_TOKENS_KEPT = 4096
+"""How many verified tokens a TokenService remembers (a few MB at most)."""
 
 
 class TokenService:
@@ -54,6 +61,10 @@ class TokenService:
             "access": dt.timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
             "refresh": dt.timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
         }
+        self._verified: dict[str, TokenClaims] = {}
+        """Tokens whose signature and claims were verified, by their exact text (signature
+        included), so a token sent again skips the signature check; its time window and type
+        are checked on every use."""
 
     def _issue(
         self, user_id: uuid.UUID, token_type: TokenType, session_id: uuid.UUID, jti: uuid.UUID
@@ -86,6 +97,24 @@ class TokenService:
 
     def decode(self, token: str, expected_type: TokenType) -> TokenClaims:
         """The verified claims; InvalidTokenError for anything unacceptable."""
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[token] = claims
+        now = int(time.time())
+        if now > claims.exp.timestamp():
+            del self._verified[token]
+            raise InvalidTokenError("Signature has expired.")
+        if claims.nbf > now:
+            raise InvalidTokenError("The token is not yet valid (nbf)")
+        if claims.type != expected_type:
+            raise InvalidTokenError(f"expected a {expected_type} token")
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims:
+        """Check the signature and every claim of a token of either type."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != self.algorithm:
@@ -104,14 +133,15 @@ class TokenService:
             missing = [claim for claim in REQUIRED_CLAIMS if claim not in claims]
             if missing:
                 raise InvalidTokenError(f"missing claims: {', '.join(missing)}")
-            if claims["type"] != expected_type:
-                raise InvalidTokenError(f"expected a {expected_type} token")
+            if claims["type"] not in ("access", "refresh"):
+                raise InvalidTokenError("unknown token type")
             return TokenClaims(
                 sub=uuid.UUID(claims["sub"]),
                 jti=uuid.UUID(claims["jti"]),
-                type=expected_type,
+                type=claims["type"],
                 sid=uuid.UUID(claims["sid"]),
                 exp=dt.datetime.fromtimestamp(claims["exp"], dt.UTC),
+                nbf=int(claims["nbf"]),
             )
         except InvalidTokenError:
             raise

@@ -27,9 +27,8 @@ from generated.operations import OPERATIONS
 from generated.protocols import AuthOperations
 
 
-def build_router(impl: AuthOperations) -> APIRouter:
-    """An APIRouter serving every `auth` operation through ``impl``."""
-    router = APIRouter()
+def build_router(impl: AuthOperations, router: APIRouter) -> APIRouter:
+    """Register every `auth` operation on ``router``, served through ``impl``."""
 
     @route(router, OPERATIONS["login"])
     async def login(

@@ -23,9 +23,8 @@ from generated.operations import OPERATIONS
 from generated.protocols import HealthOperations
 
 
-def build_router(impl: HealthOperations) -> APIRouter:
-    """An APIRouter serving every `health` operation through ``impl``."""
-    router = APIRouter()
+def build_router(impl: HealthOperations, router: APIRouter) -> APIRouter:
+    """Register every `health` operation on ``router``, served through ``impl``."""
 
     @route(router, OPERATIONS["getDependencies"])
     async def get_dependencies(

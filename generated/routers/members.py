@@ -30,9 +30,8 @@ from generated.operations import OPERATIONS
 from generated.protocols import MembersOperations
 
 
-def build_router(impl: MembersOperations) -> APIRouter:
-    """An APIRouter serving every `members` operation through ``impl``."""
-    router = APIRouter()
+def build_router(impl: MembersOperations, router: APIRouter) -> APIRouter:
+    """Register every `members` operation on ``router``, served through ``impl``."""
 
     @route(router, OPERATIONS["addOrganizationMember"])
     async def add_organization_member(

@@ -29,9 +29,8 @@ from generated.operations import OPERATIONS
 from generated.protocols import OrganizationsOperations
 
 
-def build_router(impl: OrganizationsOperations) -> APIRouter:
-    """An APIRouter serving every `organizations` operation through ``impl``."""
-    router = APIRouter()
+def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
+    """Register every `organizations` operation on ``router``, served through ``impl``."""
 
     @route(router, OPERATIONS["createOrganization"])
     async def create_organization(

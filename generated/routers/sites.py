@@ -30,9 +30,8 @@ from generated.operations import OPERATIONS
 from generated.protocols import SitesOperations
 
 
-def build_router(impl: SitesOperations) -> APIRouter:
-    """An APIRouter serving every `sites` operation through ``impl``."""
-    router = APIRouter()
+def build_router(impl: SitesOperations, router: APIRouter) -> APIRouter:
+    """Register every `sites` operation on ``router``, served through ``impl``."""
 
     @route(router, OPERATIONS["createSite"])
     async def create_site(

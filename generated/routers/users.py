@@ -30,9 +30,8 @@ from generated.operations import OPERATIONS
 from generated.protocols import UsersOperations
 
 
-def build_router(impl: UsersOperations) -> APIRouter:
-    """An APIRouter serving every `users` operation through ``impl``."""
-    router = APIRouter()
+def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
+    """Register every `users` operation on ``router``, served through ``impl``."""
 
     @route(router, OPERATIONS["createUser"])
     async def create_user(

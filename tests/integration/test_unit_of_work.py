@@ -103,6 +103,7 @@ async def test_an_operation_without_permission_is_denied_at_runtime(
     probe = FastAPI()
     probe.state.database = database
     probe.state.tokens = app.state.tokens
+    probe.state.rate_limiter = app.state.rate_limiter
     install_problem_handlers(probe)
 
     @probe.get("/api/v1/organizations/{org_id}/sites/{site_id}")

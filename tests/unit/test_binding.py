@@ -6,8 +6,9 @@ import dataclasses
 import uuid
 
 import pytest
+from fastapi import APIRouter
 
-from app.binding import HandlerContractError, bind_routers, check_implementation, function_name
+from app.binding import HandlerContractError, bind_routes, check_implementation, function_name
 from app.context import RequestContext
 from generated.models import Site, SiteCreate
 from generated.operations import OPERATIONS
@@ -58,9 +59,9 @@ def test_mismatches_name_the_operation(implementation: object, message: str) -> 
     assert any(problem.startswith(message) for problem in problems), problems
 
 
-def test_bind_routers_refuses_missing_and_unknown_tags() -> None:
+def test_bind_routes_refuses_missing_and_unknown_tags() -> None:
     with pytest.raises(HandlerContractError) as raised:
-        bind_routers({"sites": MissingCreate(), "gadgets": object()}, OPERATIONS)
+        bind_routes(APIRouter(), {"sites": MissingCreate(), "gadgets": object()}, OPERATIONS)
     text = str(raised.value)
     assert "tag 'users': no handler registered" in text
     assert "tag 'gadgets': not in the spec" in text
@@ -70,5 +71,5 @@ def test_bind_routers_refuses_missing_and_unknown_tags() -> None:
 def test_an_operation_without_permission_or_public_refuses_to_start() -> None:
     undeclared = dataclasses.replace(OPERATIONS["createSite"], permission=None, public=False)
     with pytest.raises(HandlerContractError) as raised:
-        bind_routers({}, {**OPERATIONS, "createSite": undeclared})
+        bind_routes(APIRouter(), {}, {**OPERATIONS, "createSite": undeclared})
     assert "createSite: declares neither x-permission nor x-public: true" in str(raised.value)

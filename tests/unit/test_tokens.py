@@ -98,3 +98,34 @@ def test_alg_none_is_refused(tokens: TokenService) -> None:
     token = f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(_claims())}."
     with pytest.raises(InvalidTokenError):
         tokens.decode(token, expected_type="access")
+
+
+def test_a_verified_token_is_still_refused_once_expired(
+    tokens: TokenService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = jwt.encode(_claims(), SETTINGS.secret_key, algorithm="HS256")
+    claims = tokens.decode(token, expected_type="access")  # verified, and remembered
+    later = claims.exp.timestamp() + 1
+    monkeypatch.setattr("app.tokens.time.time", lambda: later)
+    with pytest.raises(InvalidTokenError, match="expired"):
+        tokens.decode(token, expected_type="access")
+    with pytest.raises(InvalidTokenError, match="expired"):
+        tokens.decode(token, expected_type="access")  # and not by a second look either
+
+
+def test_a_remembered_token_keeps_its_type(tokens: TokenService) -> None:
+    access = tokens.issue_access(uuid.uuid4(), uuid.uuid4()).token
+    tokens.decode(access, expected_type="access")
+    with pytest.raises(InvalidTokenError):
+        tokens.decode(access, expected_type="refresh")
+
+
+def test_remembered_tokens_are_bounded(
+    tokens: TokenService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.tokens.VERIFIED_TOKENS_KEPT", 3)
+    issued = [tokens.issue_access(uuid.uuid4(), uuid.uuid4()).token for _ in range(5)]
+    for token in issued:
+        tokens.decode(token, expected_type="access")
+    assert list(tokens._verified) == issued[2:]
+    assert tokens.decode(issued[0], expected_type="access").type == "access"

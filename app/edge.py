@@ -1,0 +1,182 @@
+"""The one ASGI middleware every HTTP request passes before routing, in a single pass:
+
+1. the request id (X-Request-ID echoed when well formed) and the API version (400
+   `unsupported_api_version` for any other);
+2. the size caps of app.request_limits (414, 431, 413), streamed bodies counted as they arrive;
+3. 405 with Allow for a method the spec does not serve on the path (app.allowed_methods), except
+   CORS preflights when CORS is on;
+4. the request deadline of app.deadline: 503 `database_unavailable` when no response has started
+   within REQUEST_TIMEOUT_SECONDS;
+5. on the way out: X-Request-ID, X-API-Version, the security headers, the RateLimit-* quota the
+   rate-limit check left in the request state; and a 500 problem, without a stack trace, for any
+   unhandled exception.
+
+One middleware rather than a stack of them: each layer wrapped `send` and `receive` again and
+the stack cost more than the liveness route itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.allowed_methods import AllowedMethods, method_not_allowed
+from app.deadline import Deadline
+from app.problems import send_problem
+from app.rate_limits import Quota
+from app.request_limits import MAX_BODY_BYTES, BodyTooLarge, refusal
+from app.response_headers import (
+    API_VERSION,
+    SUPPORTED_VERSIONS,
+    choose_request_id,
+    security_headers,
+)
+
+logger = logging.getLogger(__name__)
+VERSION_HEADER = b"x-api-version"
+REQUEST_ID_HEADER = b"x-request-id"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _is_preflight(scope: Scope) -> bool:
+    names = {key for key, _ in scope["headers"]}
+    return scope["method"] == "OPTIONS" and {b"origin", b"access-control-request-method"} <= names
+
+
+@dataclass
+class _Exchange:
+    """What the middleware tracks of one request while it is served."""
+
+    request_id: str
+    started: bool = False
+    abandoned: bool = False
+    received: int = 0
+
+
+class EdgeMiddleware:
+    """Request id, version, caps, 405, deadline and response headers (see the module text)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allowed_methods: AllowedMethods,
+        deadline_seconds: float,
+        cors_enabled: bool = False,
+    ) -> None:
+        self.app = app
+        self.allowed_methods = allowed_methods
+        self.deadline_seconds = deadline_seconds
+        self.cors_enabled = cors_enabled
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        exchange = _Exchange(choose_request_id(_header(scope, REQUEST_ID_HEADER)))
+        scope.setdefault("state", {})["request_id"] = exchange.request_id
+        path_headers = security_headers(scope["path"])
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                exchange.started = True
+                headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", exchange.request_id.encode()))
+                headers.append((b"x-api-version", API_VERSION.encode()))
+                headers.extend(h for h in path_headers if h[0] not in present)
+                quota: Quota | None = scope["state"].get("rate_limit")
+                if quota is not None:
+                    headers.extend(quota.raw_headers())
+            await send(message)
+
+        refused = self._refusal(scope)
+        if refused is not None:
+            await refused(scope, send_with_headers)
+            return
+
+        async def counted_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                exchange.received += len(message.get("body", b""))
+                if exchange.received > MAX_BODY_BYTES:
+                    raise BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not exchange.abandoned:  # else the client already has its 503
+                await send_with_headers(message)
+
+        deadline = Deadline.start(self.deadline_seconds, scope, exchange, send_with_headers)
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except BaseException as error:
+            if exchange.abandoned:
+                await deadline.wound_down(error)
+                return
+            if isinstance(error, asyncio.CancelledError):
+                raise
+            await self._last_resort(scope, exchange, send_with_headers, error)
+        finally:
+            deadline.cancel()
+
+    def _refusal(self, scope: Scope) -> _Refusal | None:
+        """The answer to a request refused before any work, or None to serve it."""
+        requested = _header(scope, VERSION_HEADER)
+        if requested is not None and requested.strip() not in SUPPORTED_VERSIONS:
+            detail = (
+                f"API version {requested!r} is not supported; supported versions: "
+                + ", ".join(SUPPORTED_VERSIONS)
+                + "."
+            )
+            return _Refusal(400, "unsupported_api_version", detail)
+        over_cap = refusal(scope)
+        if over_cap is not None:
+            return _Refusal(*over_cap)
+        methods = self.allowed_methods(scope["path"])
+        preflight = self.cors_enabled and _is_preflight(scope)
+        if methods is not None and scope["method"] not in methods and not preflight:
+            return _Refusal(*method_not_allowed(scope, methods))
+        return None
+
+    @staticmethod
+    async def _last_resort(
+        scope: Scope, exchange: _Exchange, send: Send, error: BaseException
+    ) -> None:
+        if isinstance(error, BodyTooLarge) and not exchange.started:
+            await send_problem(scope, send, status=413, code="body_too_large", detail=error.detail)
+            return
+        logger.error("unhandled error (request %s)", exchange.request_id, exc_info=error)
+        if not exchange.started:
+            await send_problem(
+                scope,
+                send,
+                status=500,
+                code="internal_error",
+                detail="An unexpected error occurred; quote the request id when reporting it.",
+            )
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A problem answered without calling the app."""
+
+    status: int
+    code: str
+    detail: str
+    headers: dict[str, str] | None = None
+
+    async def __call__(self, scope: Scope, send: Send) -> None:
+        status, code, detail = self.status, self.code, self.detail
+        await send_problem(
+            scope, send, status=status, code=code, detail=detail, headers=self.headers
+        )
