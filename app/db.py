@@ -81,11 +81,12 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
         return {"connect_args": {"timeout": 30}}
     # Bounded waits, so an outage answers 503 quickly: connecting, waiting for a pooled
     # connection, and each statement on the server (a frozen server honours none of these; the
-    # request deadline in app.deadline covers that case). pool_pre_ping replaces connections a
-    # restart closed, so the service recovers by itself.
+    # request deadline in app.deadline covers that case). No pool_pre_ping (a round trip before
+    # every request): the first statement on a connection a restart closed fails as a
+    # disconnect, that request gets 503, and SQLAlchemy replaces every connection older than the
+    # failure, so the service recovers by itself.
     statement_ms = round(settings.DB_STATEMENT_TIMEOUT_SECONDS * 1000)
     return {
-        "pool_pre_ping": True,
         "pool_size": settings.DB_POOL_SIZE,
         "max_overflow": settings.DB_MAX_OVERFLOW,
         "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,

@@ -62,7 +62,10 @@ class SiteHandlers:
         return to_site(await SiteRepository(ctx.session).add(site))
 
     async def get_site(self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID) -> Site:
-        return to_site(await _existing(ctx, org_id, site_id))
+        row = await SiteRepository(ctx.session).row(org_id, site_id)
+        if row is None:
+            raise NotFound("No such site in this organization.", code="site_not_found")
+        return Site.model_validate(row)
 
     async def update_site(
         self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID, body: SiteUpdate

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Base
 
 Row = TypeVar("Row", bound=Base)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Core table: statements over its columns run on the connection without the
+    ORM's per-execution work, and can be built once at import with bind parameters."""
+    return cast(Table, model.__table__)
 
 
 class Repository(Generic[Row]):

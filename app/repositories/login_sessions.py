@@ -11,12 +11,13 @@ from __future__ import annotations
 import uuid
 from typing import Any, NamedTuple
 
-from sqlalchemy import case, exists, select, update
+from sqlalchemy import bindparam, case, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
 from app.models import LoginSession, Membership, Organization, User
 from app.rbac import Role
+from app.repositories.base import table_of
 
 
 class Caller(NamedTuple):
@@ -29,6 +30,39 @@ class Caller(NamedTuple):
     """The caller's role in the organization asked about; None for non-members."""
     organization_exists: bool
     """Whether that organization exists; only looked up for superadmins (False otherwise)."""
+
+
+_sessions, _users = table_of(LoginSession), table_of(User)
+_memberships, _organizations = table_of(Membership), table_of(Organization)
+
+CALLER = (
+    select(_users.c.id, _users.c.email, _users.c.is_superadmin)
+    .select_from(_sessions.join(_users, _users.c.id == _sessions.c.user_id))
+    .where(
+        _sessions.c.id == bindparam("session_id"),
+        _sessions.c.user_id == bindparam("user_id"),
+        _sessions.c.revoked_at.is_(None),
+        _users.c.is_active.is_(True),
+    )
+)
+"""The caller of a request: built once, so each request only binds its values."""
+CALLER_IN_ORGANIZATION = CALLER.add_columns(
+    select(_memberships.c.role)
+    .where(
+        _memberships.c.organization_id == bindparam("org_id"),
+        _memberships.c.user_id == _users.c.id,
+    )
+    .scalar_subquery(),
+    case(
+        (
+            _users.c.is_superadmin.is_(True),
+            exists().where(_organizations.c.id == bindparam("org_id")),
+        ),
+        else_=False,
+    ),
+)
+"""The caller with their role in the {org_id} organization, and whether it exists (looked up
+for superadmins only)."""
 
 
 class LoginSessionRepository:
@@ -45,28 +79,13 @@ class LoginSessionRepository:
         None when the session was ended (logout, password change, deactivation) or never
         existed, or the user is inactive or gone.
         """
-        query = (
-            select(User.id, User.email, User.is_superadmin)
-            .join_from(LoginSession, User, User.id == LoginSession.user_id)
-            .where(
-                LoginSession.id == session_id,
-                LoginSession.user_id == user_id,
-                LoginSession.revoked_at.is_(None),
-                User.is_active.is_(True),
-            )
-        )
-        if org_id is not None:
-            role_there = (
-                select(Membership.role)
-                .where(Membership.organization_id == org_id, Membership.user_id == User.id)
-                .scalar_subquery()
-            )
-            organization_visible = case(
-                (User.is_superadmin.is_(True), exists().where(Organization.id == org_id)),
-                else_=False,
-            )
-            query = query.add_columns(role_there, organization_visible)
-        row = (await self.session.execute(query)).first()
+        connection = await self.session.connection()
+        params = {"session_id": session_id, "user_id": user_id}
+        if org_id is None:
+            row = (await connection.execute(CALLER, params)).first()
+        else:
+            params["org_id"] = org_id
+            row = (await connection.execute(CALLER_IN_ORGANIZATION, params)).first()
         if row is None:
             return None
         values: tuple[Any, ...] = tuple(row)

@@ -6,13 +6,14 @@ insert, status change and delete here, so meta.total is exact without counting t
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.models import Site, SiteCounter
 from app.pagination import Page
-from app.repositories.base import Repository
+from app.repositories.base import Repository, table_of
 from app.repositories.paging import Slice, Sort, fetch_page
 from app.repositories.search import contains
 
@@ -28,6 +29,15 @@ SITE_COLUMNS = (
     Site.updated_at,
 )
 """What the API shows of a site, read as plain rows."""
+_sites, _counters = table_of(Site), table_of(SiteCounter)
+SITE_ROW = select(*(_sites.c[column.key] for column in SITE_COLUMNS)).where(
+    _sites.c.organization_id == bindparam("org_id"), _sites.c.id == bindparam("site_id")
+)
+"""One site of one organization as a plain row; built once, bound per request."""
+SITE_TOTAL = select(func.coalesce(func.sum(_counters.c.sites), 0)).where(
+    _counters.c.organization_id == bindparam("org_id")
+)
+SITE_TOTAL_WITH_STATUS = SITE_TOTAL.where(_counters.c.status == bindparam("status"))
 
 
 class SiteRepository(Repository[Site]):
@@ -38,6 +48,14 @@ class SiteRepository(Repository[Site]):
         return await self.session.scalar(
             select(Site).where(Site.organization_id == org_id, Site.id == site_id)
         )
+
+    async def row(self, org_id: uuid.UUID, site_id: uuid.UUID) -> dict[str, Any] | None:
+        """The site as a plain row keyed by the API's field names, only if it belongs to the
+        organization (for reading; `get` loads it for a change)."""
+        connection = await self.session.connection()
+        found = await connection.execute(SITE_ROW, {"org_id": org_id, "site_id": site_id})
+        row = found.mappings().first()
+        return dict(row) if row is not None else None
 
     async def add(self, row: Site) -> Site:
         """Insert a site and count it."""
@@ -73,12 +91,14 @@ class SiteRepository(Repository[Site]):
 
     async def total(self, org_id: uuid.UUID, status: str | None) -> int:
         """How many sites the organization has (with this status), from the counters."""
-        query = select(func.coalesce(func.sum(SiteCounter.sites), 0)).where(
-            SiteCounter.organization_id == org_id
-        )
-        if status is not None:
-            query = query.where(SiteCounter.status == status)
-        return int(await self.session.scalar(query) or 0)
+        connection = await self.session.connection()
+        if status is None:
+            total = await connection.scalar(SITE_TOTAL, {"org_id": org_id})
+        else:
+            total = await connection.scalar(
+                SITE_TOTAL_WITH_STATUS, {"org_id": org_id, "status": status}
+            )
+        return int(total or 0)
 
     async def search(
         self,
