@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from app.fair_pool import FairAsyncQueuePool
 from app.settings import Settings
 
 NAMING_CONVENTION = {
@@ -87,6 +88,7 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     # failure, so the service recovers by itself.
     statement_ms = round(settings.DB_STATEMENT_TIMEOUT_SECONDS * 1000)
     return {
+        "poolclass": FairAsyncQueuePool,
         "pool_size": settings.DB_POOL_SIZE,
         "max_overflow": settings.DB_MAX_OVERFLOW,
         "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,
@@ -122,21 +124,20 @@ def _begin_sqlite_write_immediately(connection: Connection) -> None:
 
 
 class Database:
-    """The engine and session factory of one database."""
+    """The engines and session factories of one database."""
 
     def __init__(self, settings: Settings) -> None:
         ensure_sqlite_directory(settings.DATABASE_URL)
-        self.engine: AsyncEngine = create_async_engine(
-            settings.DATABASE_URL,
-            echo=settings.DB_ECHO,
-            # Statement parameters (emails, password hashes, token ids) never reach an error
-            # message, a traceback or the echo log.
-            hide_parameters=True,
-            **_engine_options(settings),
-        )
+        self.engine: AsyncEngine = self._create_engine(settings)
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
             event.listen(self.engine.sync_engine, "begin", _begin_sqlite_write_immediately)
+            # One file, one pool: switching a pysqlite connection to autocommit costs nothing.
+            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            # A pool of its own, its connections in autocommit from the start: switching a pooled
+            # connection in and out of autocommit on every checkout cost more than the query.
+            self.read_engine = self._create_engine(settings, isolation_level="AUTOCOMMIT")
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.writing = async_sessionmaker(
             self.engine.execution_options(**WRITE_TRANSACTION),
@@ -144,12 +145,20 @@ class Database:
             autoflush=False,
         )
         """Sessions of writing requests: one transaction, committed once by the unit of work."""
-        self.reading = async_sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-            expire_on_commit=False,
-            autoflush=False,
-        )
+        self.reading = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         """Sessions of read-only requests: no BEGIN, no COMMIT, one round trip per query."""
+
+    @staticmethod
+    def _create_engine(settings: Settings, **options: Any) -> AsyncEngine:
+        return create_async_engine(
+            settings.DATABASE_URL,
+            echo=settings.DB_ECHO,
+            # Statement parameters (emails, password hashes, token ids) never reach an error
+            # message, a traceback or the echo log.
+            hide_parameters=True,
+            **_engine_options(settings),
+            **options,
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -174,3 +183,4 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        await self.read_engine.dispose()
