@@ -3,30 +3,58 @@ app.validators): route registration, authorization with the unit of work, envelo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
 
-from app.authorization import authorize
+from app.authorization import authorize, finish_unit_of_work
 from app.context import RequestContext
 from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
 
 
+class UnitOfWorkRoute(APIRoute):
+    """A route that finishes the request's unit of work after its handler: commits or rolls
+    back once the response is serialized and before anything is sent, so a failed commit is a
+    problem response, never a 200 followed by lost data."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_in_unit_of_work(request: Request) -> Response:
+            try:
+                response = await handle(request)
+            except BaseException as error:
+                await finish_unit_of_work(request, error)
+                raise
+            await finish_unit_of_work(request, None)
+            return response
+
+        return handle_in_unit_of_work
+
+
 def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:
     """Register the decorated function as the operation's route, taking method, path and success
     status from the spec. Its one dependency is authorize(operation), declared by the route
-    itself."""
-    return router.api_route(
-        operation.path,
-        methods=[operation.method],
-        operation_id=operation.operation_id,
-        status_code=operation.status_code,
-        response_class=Response,
-        include_in_schema=False,
-    )
+    itself; the route finishes the unit of work authorize() opened."""
+
+    def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        router.add_api_route(
+            operation.path,
+            endpoint,
+            methods=[operation.method],
+            operation_id=operation.operation_id,
+            status_code=operation.status_code,
+            response_class=Response,
+            include_in_schema=False,
+            route_class_override=UnitOfWorkRoute,
+        )
+        return endpoint
+
+    return register
 
 
 __all__ = [

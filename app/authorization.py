@@ -11,7 +11,7 @@ nor declares a permission is refused to everyone (and app.binding refuses to sta
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 
@@ -74,31 +74,31 @@ async def admit(
     raise NotPermitted(f"Your role does not grant {permission.value}.", code="permission_denied")
 
 
-def authorize(operation: OperationSpec) -> Callable[..., AsyncIterator[RequestContext]]:
-    """The dependency that guards one operation and owns its unit of work: the rate limit and
+def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[RequestContext]]:
+    """The dependency that guards one operation and opens its unit of work: the rate limit and
     the unknown-query check first (as before any other work), then authentication and the
-    permission check, then the handler runs inside the unit of work.
-
-    Declared with `scope="function"`, so its exit (the commit) runs after the handler returned
-    and the response was serialized, but before anything is sent: a failed commit is a problem
-    response, never a 200 followed by lost data.
+    permission check. The unit of work it opens is kept in the request state, where the route
+    (app.api_runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized.
     """
     read_only = operation.method in READ_ONLY_METHODS
 
-    async def dependency(request: Request) -> AsyncIterator[RequestContext]:
+    async def dependency(request: Request) -> RequestContext:
         bearer = Bearer(request)
         await limit_rate(operation, request, bearer)
         reject_unknown_query(operation, request)
         unit_of_work = UnitOfWork(database_of(request), read_only=read_only)
+        request.state.unit_of_work = unit_of_work
         ctx = RequestContext(unit_of_work, request_id_of(request))
-        try:
-            if not operation.public:
-                await admit(ctx, request, operation, bearer)
-            yield ctx
-        except BaseException as error:
-            await unit_of_work.finish(error)
-            raise
-        await unit_of_work.finish(None)
+        if not operation.public:
+            await admit(ctx, request, operation, bearer)
+        return ctx
 
     dependency.__name__ = f"authorize_{operation.operation_id}"
     return dependency
+
+
+async def finish_unit_of_work(request: Request, error: BaseException | None) -> None:
+    """Commit or roll back the request's unit of work, if authorize() opened one."""
+    unit_of_work: UnitOfWork | None = getattr(request.state, "unit_of_work", None)
+    if unit_of_work is not None:
+        await unit_of_work.finish(error)

@@ -65,8 +65,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect
     ) -> dt.datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is dt.UTC:
+            return value  # PostgreSQL sessions run in UTC (see _engine_options)
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
@@ -94,7 +94,8 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
         "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,
         "connect_args": {
             "connect_timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
-            "options": f"-c statement_timeout={statement_ms}",
+            # TimeZone=UTC: timestamps arrive already in UTC, nothing to convert per row.
+            "options": f"-c statement_timeout={statement_ms} -c TimeZone=UTC",
         },
     }
 

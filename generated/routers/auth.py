@@ -35,7 +35,7 @@ def build_router(impl: AuthOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["login"]), scope="function"),
+            Depends(authorize(OPERATIONS["login"])),
         ],
         body: LoginRequest,
     ) -> Response:
@@ -57,7 +57,7 @@ def build_router(impl: AuthOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["logout"]), scope="function"),
+            Depends(authorize(OPERATIONS["logout"])),
         ],
         body: LogoutRequest,
     ) -> Response:
@@ -73,7 +73,7 @@ def build_router(impl: AuthOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["refreshToken"]), scope="function"),
+            Depends(authorize(OPERATIONS["refreshToken"])),
         ],
         body: RefreshRequest,
     ) -> Response:

@@ -31,7 +31,7 @@ def build_router(impl: HealthOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getDependencies"]), scope="function"),
+            Depends(authorize(OPERATIONS["getDependencies"])),
         ],
     ) -> Response:
         """getDependencies: Dependencies"""
@@ -51,7 +51,7 @@ def build_router(impl: HealthOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getLiveness"]), scope="function"),
+            Depends(authorize(OPERATIONS["getLiveness"])),
         ],
     ) -> Response:
         """getLiveness: Liveness"""
@@ -71,7 +71,7 @@ def build_router(impl: HealthOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getReadiness"]), scope="function"),
+            Depends(authorize(OPERATIONS["getReadiness"])),
         ],
     ) -> Response:
         """getReadiness: Readiness"""

@@ -38,7 +38,7 @@ def build_router(impl: MembersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["addOrganizationMember"]), scope="function"),
+            Depends(authorize(OPERATIONS["addOrganizationMember"])),
         ],
         org_id: Annotated[UUID, Path()],
         body: MemberCreate,
@@ -62,7 +62,7 @@ def build_router(impl: MembersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getOrganizationMember"]), scope="function"),
+            Depends(authorize(OPERATIONS["getOrganizationMember"])),
         ],
         org_id: Annotated[UUID, Path()],
         user_id: Annotated[UUID, Path()],
@@ -86,7 +86,7 @@ def build_router(impl: MembersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["listOrganizationMembers"]), scope="function"),
+            Depends(authorize(OPERATIONS["listOrganizationMembers"])),
         ],
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
@@ -119,7 +119,7 @@ def build_router(impl: MembersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["removeOrganizationMember"]), scope="function"),
+            Depends(authorize(OPERATIONS["removeOrganizationMember"])),
         ],
         org_id: Annotated[UUID, Path()],
         user_id: Annotated[UUID, Path()],
@@ -137,7 +137,7 @@ def build_router(impl: MembersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["updateOrganizationMember"]), scope="function"),
+            Depends(authorize(OPERATIONS["updateOrganizationMember"])),
         ],
         org_id: Annotated[UUID, Path()],
         user_id: Annotated[UUID, Path()],

@@ -37,7 +37,7 @@ def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["createOrganization"]), scope="function"),
+            Depends(authorize(OPERATIONS["createOrganization"])),
         ],
         body: OrganizationCreate,
     ) -> Response:
@@ -59,7 +59,7 @@ def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["deleteOrganization"]), scope="function"),
+            Depends(authorize(OPERATIONS["deleteOrganization"])),
         ],
         org_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -75,7 +75,7 @@ def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getOrganization"]), scope="function"),
+            Depends(authorize(OPERATIONS["getOrganization"])),
         ],
         org_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -97,7 +97,7 @@ def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["listOrganizations"]), scope="function"),
+            Depends(authorize(OPERATIONS["listOrganizations"])),
         ],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -126,7 +126,7 @@ def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["updateOrganization"]), scope="function"),
+            Depends(authorize(OPERATIONS["updateOrganization"])),
         ],
         org_id: Annotated[UUID, Path()],
         body: OrganizationUpdate,

@@ -38,7 +38,7 @@ def build_router(impl: SitesOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["createSite"]), scope="function"),
+            Depends(authorize(OPERATIONS["createSite"])),
         ],
         org_id: Annotated[UUID, Path()],
         body: SiteCreate,
@@ -62,7 +62,7 @@ def build_router(impl: SitesOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["deleteSite"]), scope="function"),
+            Depends(authorize(OPERATIONS["deleteSite"])),
         ],
         org_id: Annotated[UUID, Path()],
         site_id: Annotated[UUID, Path()],
@@ -80,7 +80,7 @@ def build_router(impl: SitesOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getSite"]), scope="function"),
+            Depends(authorize(OPERATIONS["getSite"])),
         ],
         org_id: Annotated[UUID, Path()],
         site_id: Annotated[UUID, Path()],
@@ -104,7 +104,7 @@ def build_router(impl: SitesOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["listSites"]), scope="function"),
+            Depends(authorize(OPERATIONS["listSites"])),
         ],
         org_id: Annotated[UUID, Path()],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
@@ -137,7 +137,7 @@ def build_router(impl: SitesOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["updateSite"]), scope="function"),
+            Depends(authorize(OPERATIONS["updateSite"])),
         ],
         org_id: Annotated[UUID, Path()],
         site_id: Annotated[UUID, Path()],

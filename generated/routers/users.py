@@ -38,7 +38,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["createUser"]), scope="function"),
+            Depends(authorize(OPERATIONS["createUser"])),
         ],
         body: UserCreate,
     ) -> Response:
@@ -60,7 +60,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["deleteUser"]), scope="function"),
+            Depends(authorize(OPERATIONS["deleteUser"])),
         ],
         user_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -76,7 +76,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getCurrentUser"]), scope="function"),
+            Depends(authorize(OPERATIONS["getCurrentUser"])),
         ],
     ) -> Response:
         """getCurrentUser: Get my profile"""
@@ -96,7 +96,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["getUser"]), scope="function"),
+            Depends(authorize(OPERATIONS["getUser"])),
         ],
         user_id: Annotated[UUID, Path()],
     ) -> Response:
@@ -118,7 +118,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["listUsers"]), scope="function"),
+            Depends(authorize(OPERATIONS["listUsers"])),
         ],
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -156,7 +156,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["updateCurrentUser"]), scope="function"),
+            Depends(authorize(OPERATIONS["updateCurrentUser"])),
         ],
         body: CurrentUserUpdate,
     ) -> Response:
@@ -178,7 +178,7 @@ def build_router(impl: UsersOperations, router: APIRouter) -> APIRouter:
         request: Request,
         ctx: Annotated[
             RequestContext,
-            Depends(authorize(OPERATIONS["updateUser"]), scope="function"),
+            Depends(authorize(OPERATIONS["updateUser"])),
         ],
         user_id: Annotated[UUID, Path()],
         body: UserUpdate,

@@ -108,7 +108,7 @@ async def test_an_operation_without_permission_is_denied_at_runtime(
 
     @probe.get("/api/v1/organizations/{org_id}/sites/{site_id}")
     async def get_site(
-        ctx: RequestContext = Depends(authorize(undeclared), scope="function"),  # noqa: B008
+        ctx: RequestContext = Depends(authorize(undeclared)),  # noqa: B008
     ) -> Response:  # pragma: no cover - authorization refuses every call
         return Response(status_code=200)
 
