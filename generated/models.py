@@ -242,7 +242,10 @@ class PageMeta(BaseModel):
     next_cursor: Annotated[
         StrictStr | None,
         Field(
-            description="Pass as `cursor` to read the next page in constant time, however deep; null when no items follow."
+            description="Pass as `cursor` to read the next page in constant time, however deep; null when no items follow. Opaque unpadded base64url, bound to this listing's sort, filters and `per_page`.",
+            max_length=1536,
+            min_length=2,
+            pattern="^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$",
         ),
     ]
 
