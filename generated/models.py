@@ -78,7 +78,9 @@ class FieldError(BaseModel):
     field: Annotated[
         StrictStr, Field(description="Dotted location, e.g. `body.email` or `query.per_page`.")
     ]
-    message: StrictStr
+    message: Annotated[
+        StrictStr, Field(description="What is wrong with the field, for people to read.")
+    ]
     type: Annotated[StrictStr, Field(description="A machine-readable error type.")]
 
 
@@ -148,11 +150,11 @@ class Organization(BaseModel):
     A tenant; its members and sites are visible to its members only.
     """
 
-    id: UUID
-    name: StrictStr
+    id: Annotated[UUID, Field(description="The organization's id.")]
+    name: Annotated[StrictStr, Field(description="Display name.")]
     slug: Annotated[StrictStr, Field(description="Unique URL-friendly name.")]
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: Annotated[AwareDatetime, Field(description="When it was created (UTC).")]
+    updated_at: Annotated[AwareDatetime, Field(description="When it last changed (UTC).")]
 
 
 class OrganizationCreate(BaseModel):
@@ -216,9 +218,16 @@ class PageLinks(BaseModel):
     Relative links through the pages, keeping the other query parameters. By page number; when the page was read with a `cursor`, `self` and `next` carry cursors instead (constant time however deep), while `first`, `last` and `prev` stay page numbers.
     """
 
-    self: StrictStr
-    first: StrictStr
-    last: StrictStr
+    self: Annotated[
+        StrictStr,
+        Field(
+            description="This page, with the query it was read with (by cursor when it was read by cursor)."
+        ),
+    ]
+    first: Annotated[StrictStr, Field(description="The first page, by number.")]
+    last: Annotated[
+        StrictStr, Field(description="The last page, by number (page 1 when there is nothing).")
+    ]
     next: Annotated[
         StrictStr | None,
         Field(description="null on the last page (by cursor - when no items follow)."),
@@ -242,7 +251,10 @@ class PageMeta(BaseModel):
     next_cursor: Annotated[
         StrictStr | None,
         Field(
-            description="Pass as `cursor` to read the next page in constant time, however deep; null when no items follow."
+            description="Pass as `cursor` to read the next page in constant time, however deep; null when no items follow. Opaque unpadded base64url, bound to this listing's sort, filters and `per_page`.",
+            max_length=1536,
+            min_length=2,
+            pattern="^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$",
         ),
     ]
 
@@ -296,7 +308,7 @@ class SelfLinks(BaseModel):
     The canonical URL of the resource.
     """
 
-    self: StrictStr
+    self: Annotated[StrictStr, Field(description="The resource's canonical URL, relative.")]
 
 
 class SiteStatus(StrEnum):
@@ -335,15 +347,15 @@ class User(BaseModel):
     A person who can sign in.
     """
 
-    id: UUID
+    id: Annotated[UUID, Field(description="The user's id.")]
     email: Annotated[
         EmailStr, Field(description="Unique, compared case-insensitively; stored lowercased.")
     ]
-    full_name: StrictStr
+    full_name: Annotated[StrictStr, Field(description="Display name.")]
     is_active: Annotated[StrictBool, Field(description="Inactive users cannot sign in.")]
     is_superadmin: Annotated[StrictBool, Field(description="Superadmins may do everything.")]
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    created_at: Annotated[AwareDatetime, Field(description="When the user was created (UTC).")]
+    updated_at: Annotated[AwareDatetime, Field(description="When the user last changed (UTC).")]
 
 
 class UserCreate(BaseModel):
@@ -385,8 +397,8 @@ class UserEnvelope(BaseModel):
     One user and its canonical URL.
     """
 
-    data: User
-    links: SelfLinks
+    data: Annotated[User, Field(description="The user.")]
+    links: Annotated[SelfLinks, Field(description="The user's canonical URL.")]
 
 
 class UserPage(BaseModel):
@@ -397,8 +409,10 @@ class UserPage(BaseModel):
     data: Annotated[
         list[User], Field(description="The items of this page, at most `per_page`.", max_length=100)
     ]
-    meta: PageMeta
-    links: PageLinks
+    meta: Annotated[PageMeta, Field(description="Where this page sits in the whole result.")]
+    links: Annotated[
+        PageLinks, Field(description="Links to this, the first, last, next and previous pages.")
+    ]
 
 
 class UserUpdate(BaseModel):
@@ -445,9 +459,15 @@ class HealthCheck(BaseModel):
     The result of checking one dependency.
     """
 
-    name: StrictStr
-    status: HealthStatus
-    latency_ms: Annotated[StrictFloat, Field(ge=0.0)]
+    name: Annotated[
+        StrictStr, Field(description="The dependency checked, e.g. `database` or `redis`.")
+    ]
+    status: Annotated[
+        HealthStatus, Field(description="Whether the dependency answered as it should.")
+    ]
+    latency_ms: Annotated[
+        StrictFloat, Field(description="How long the check took, in milliseconds.", ge=0.0)
+    ]
     detail: Annotated[
         StrictStr | None,
         Field(
@@ -471,7 +491,12 @@ class HealthReport(BaseModel):
     The overall status and each check.
     """
 
-    status: HealthStatus
+    status: Annotated[
+        HealthStatus,
+        Field(
+            description="The overall result: `fail` when a required dependency failed, `warn` when only an optional one did."
+        ),
+    ]
     checks: Annotated[
         list[HealthCheck], Field(description="One result per dependency.", max_length=16)
     ]
@@ -482,11 +507,11 @@ class Member(BaseModel):
     A user's membership of an organization.
     """
 
-    user_id: UUID
-    email: EmailStr
-    full_name: StrictStr
-    role: MemberRole
-    joined_at: AwareDatetime
+    user_id: Annotated[UUID, Field(description="The member's user id.")]
+    email: Annotated[EmailStr, Field(description="The member's sign-in email.")]
+    full_name: Annotated[StrictStr, Field(description="The member's display name.")]
+    role: Annotated[MemberRole, Field(description="The member's role in this organization.")]
+    joined_at: Annotated[AwareDatetime, Field(description="When the user became a member (UTC).")]
 
 
 class MemberCreate(BaseModel):
@@ -506,8 +531,8 @@ class MemberEnvelope(BaseModel):
     One membership and its canonical URL.
     """
 
-    data: Member
-    links: SelfLinks
+    data: Annotated[Member, Field(description="The membership.")]
+    links: Annotated[SelfLinks, Field(description="The membership's canonical URL.")]
 
 
 class MemberPage(BaseModel):
@@ -519,8 +544,10 @@ class MemberPage(BaseModel):
         list[Member],
         Field(description="The items of this page, at most `per_page`.", max_length=100),
     ]
-    meta: PageMeta
-    links: PageLinks
+    meta: Annotated[PageMeta, Field(description="Where this page sits in the whole result.")]
+    links: Annotated[
+        PageLinks, Field(description="Links to this, the first, last, next and previous pages.")
+    ]
 
 
 class OrganizationEnvelope(BaseModel):
@@ -528,8 +555,8 @@ class OrganizationEnvelope(BaseModel):
     One organization and its canonical URL.
     """
 
-    data: Organization
-    links: SelfLinks
+    data: Annotated[Organization, Field(description="The organization.")]
+    links: Annotated[SelfLinks, Field(description="The organization's canonical URL.")]
 
 
 class OrganizationPage(BaseModel):
@@ -541,8 +568,10 @@ class OrganizationPage(BaseModel):
         list[Organization],
         Field(description="The items of this page, at most `per_page`.", max_length=100),
     ]
-    meta: PageMeta
-    links: PageLinks
+    meta: Annotated[PageMeta, Field(description="Where this page sits in the whole result.")]
+    links: Annotated[
+        PageLinks, Field(description="Links to this, the first, last, next and previous pages.")
+    ]
 
 
 class Site(BaseModel):
@@ -550,14 +579,16 @@ class Site(BaseModel):
     A physical site of an organization.
     """
 
-    id: UUID
-    organization_id: UUID
-    name: StrictStr
-    address: StrictStr | None
-    timezone: TimeZone
-    status: SiteStatus
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    id: Annotated[UUID, Field(description="The site's id.")]
+    organization_id: Annotated[
+        UUID, Field(description="The id of the organization the site belongs to.")
+    ]
+    name: Annotated[StrictStr, Field(description="Display name.")]
+    address: Annotated[StrictStr | None, Field(description="Postal address, or null.")]
+    timezone: Annotated[TimeZone, Field(description="The site's IANA time zone.")]
+    status: Annotated[SiteStatus, Field(description="Where the site is in its lifecycle.")]
+    created_at: Annotated[AwareDatetime, Field(description="When it was created (UTC).")]
+    updated_at: Annotated[AwareDatetime, Field(description="When it last changed (UTC).")]
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -602,8 +633,8 @@ class SiteEnvelope(BaseModel):
     One site and its canonical URL.
     """
 
-    data: Site
-    links: SelfLinks
+    data: Annotated[Site, Field(description="The site.")]
+    links: Annotated[SelfLinks, Field(description="The site's canonical URL.")]
 
 
 class SitePage(BaseModel):
@@ -614,8 +645,10 @@ class SitePage(BaseModel):
     data: Annotated[
         list[Site], Field(description="The items of this page, at most `per_page`.", max_length=100)
     ]
-    meta: PageMeta
-    links: PageLinks
+    meta: Annotated[PageMeta, Field(description="Where this page sits in the whole result.")]
+    links: Annotated[
+        PageLinks, Field(description="Links to this, the first, last, next and previous pages.")
+    ]
 
 
 class SiteUpdate(BaseModel):
@@ -657,9 +690,17 @@ class TokenPair(BaseModel):
     A bearer access token and a refresh token. Each refresh token can be used once; presenting a used one again revokes every token of that session.
     """
 
-    access_token: StrictStr
-    refresh_token: StrictStr
-    token_type: TokenType
+    access_token: Annotated[
+        StrictStr,
+        Field(description="A short-lived JWT: send it as `Authorization: Bearer <token>`."),
+    ]
+    refresh_token: Annotated[
+        StrictStr,
+        Field(
+            description="Single use: exchange it at /auth/refresh for a new pair, or end the session at /auth/logout."
+        ),
+    ]
+    token_type: Annotated[TokenType, Field(description="How to send the access token.")]
     expires_in: Annotated[
         StrictInt, Field(description="Seconds until the access token expires.", ge=1, le=2147483647)
     ]
@@ -670,8 +711,8 @@ class TokenPairEnvelope(BaseModel):
     A new token pair.
     """
 
-    data: TokenPair
-    links: SelfLinks
+    data: Annotated[TokenPair, Field(description="The new tokens.")]
+    links: Annotated[SelfLinks, Field(description="The URL of the operation that issued them.")]
 
 
 class HealthEnvelope(BaseModel):
@@ -679,5 +720,5 @@ class HealthEnvelope(BaseModel):
     A health report and the URL of the check.
     """
 
-    data: HealthReport
-    links: SelfLinks
+    data: Annotated[HealthReport, Field(description="The health report.")]
+    links: Annotated[SelfLinks, Field(description="The URL of this check.")]

@@ -1,11 +1,19 @@
 """`make breaking`: fail on an undeclared breaking change to the API against the previous release.
 
-The previous release is, in order: BREAKING_BASE (any git ref), the newest `v*` tag reachable from
-HEAD, the merge base with origin/main or main when HEAD has moved past it, else HEAD's first
-parent (on main: the state before the last merge). Its generated/openapi.json is compared with
-the working tree's by Optic with the house ruleset tools/breaking/ruleset.js: removing an
-operation, a response field or a status, adding a required field or parameter, or changing or
-narrowing a type fails; adding an optional field, a response enum value or a time zone does not.
+The previous release is, in order:
+
+1. BREAKING_BASE (any git ref), when set;
+2. the newest release tag reachable from HEAD: `vX.Y.Z`, highest version first (a release is
+   tagged on main as `v` + info.version once its commit is merged; see the README's "Releasing");
+3. with no release tag yet: the merge base with origin/main or main when HEAD has moved past it
+   (a branch is compared with what it forks from);
+4. else, on main before its first release tag: HEAD's first parent (the state before the last
+   merge), said so loudly, since that is not a release.
+
+Its generated/openapi.json is compared with the working tree's by Optic with the house ruleset
+tools/breaking/ruleset.js: removing an operation, a response field or a status, adding a required
+field or parameter, or changing or narrowing a type fails; adding an optional field, a response
+enum value or a time zone does not.
 
 A breaking change is declared by raising the major part of info.version in openapi/openapi.yaml
 and adding a `## <version>` entry to CHANGELOG.md saying what breaks; any version change needs
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -48,19 +57,38 @@ def git(*args: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
-def previous_release() -> str | None:
-    """The git ref the working tree is compared with."""
+RELEASE_TAG = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+
+
+def release_tag() -> str | None:
+    """The highest `vX.Y.Z` tag reachable from HEAD, if any."""
+    listed = git("tag", "--merged", "HEAD", "--list", "v*")
+    versions = [
+        (tuple(int(part) for part in match.groups()), name)
+        for name in (listed or "").split()
+        if (match := RELEASE_TAG.match(name))
+    ]
+    return max(versions)[1] if versions else None
+
+
+def previous_release() -> tuple[str | None, str]:
+    """The git ref the working tree is compared with, and what it is."""
     if os.environ.get("BREAKING_BASE"):
-        return os.environ["BREAKING_BASE"]
-    tag = git("describe", "--tags", "--abbrev=0", "--match", "v[0-9]*", "HEAD")
+        return os.environ["BREAKING_BASE"], "BREAKING_BASE"
+    tag = release_tag()
     if tag:
-        return tag
+        return tag, "the latest release tag"
     head = git("rev-parse", "HEAD")
     for branch in ("origin/main", "main"):
         base = git("merge-base", "HEAD", branch)
         if base and base != head:
-            return base
-    return "HEAD^1" if git("rev-parse", "--verify", "--quiet", "HEAD^1") else None
+            return base, f"the merge base with {branch} (no release tag yet)"
+    if git("rev-parse", "--verify", "--quiet", "HEAD^1"):
+        return "HEAD^1", (
+            "HEAD's first parent: NO RELEASE TAG YET, so this is not a release; tag one with"
+            " `git tag -a v<info.version> -m 'API <info.version>' <commit on main>`"
+        )
+    return None, "nothing: HEAD has no parent"
 
 
 def version(document: dict[str, object]) -> str:
@@ -122,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         return compare(args.files[0], args.files[1], str(args.files[0]))
     if args.files:
         parser.error("give two files, or none")
-    base = args.base or previous_release()
+    base, what = (args.base, "--base") if args.base else previous_release()
+    print(f"previous release: {base} ({what})")
     old_text = git("show", f"{base}:{SPEC_IN_GIT}") if base else None
     if old_text is None:
         print(f"no previous release with {SPEC_IN_GIT} found (base {base}); nothing to compare")

@@ -2,9 +2,13 @@
 
 Starts uvicorn on a free loopback port against CONTRACT_DATABASE_URL (default: a new SQLite file;
 a PostgreSQL database given here is wiped), migrated from scratch; signs in as a superadmin it
-creates; runs `st run` on the served spec with every check, every phase (examples, coverage,
-fuzzing, stateful), a fixed seed and a bounded number of examples; writes a JUnit report to
-reports/; stops the server. The exit status is schemathesis'.
+creates; runs a plain `st run` on the served spec with every check, every phase (examples,
+coverage, fuzzing, stateful), a fixed seed and a bounded number of examples; writes a JUnit
+report to reports/; stops the server. The exit status is schemathesis': any finding fails.
+
+The run is plain on purpose, as a client team would start it: from an empty temporary directory
+(so no schemathesis.toml of this repository or above it applies), with no hooks and no
+configuration beyond the command line, so every check keeps schemathesis' own defaults.
 
     python scripts/contract.py                       # CI-sized run, a few minutes at most
     python scripts/contract.py --max-examples 500 --max-time 1800   # make contract-deep
@@ -16,6 +20,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -47,7 +52,9 @@ def run_schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
     ]
     if args.max_time:
         command += ["--max-time", str(args.max_time)]
-    return subprocess.run(command, cwd=ROOT, check=False).returncode  # noqa: S603
+    with tempfile.TemporaryDirectory(prefix="plain-st-run-") as empty:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SCHEMATHESIS_")}
+        return subprocess.run(command, cwd=empty, env=environment, check=False).returncode  # noqa: S603
 
 
 def main() -> int:

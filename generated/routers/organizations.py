@@ -102,7 +102,12 @@ def build_router(impl: OrganizationsOperations, router: APIRouter) -> APIRouter:
         page: Annotated[int, Query(ge=1, le=2147483647)] = 1,
         per_page: Annotated[int, Query(ge=1, le=100)] = 10,
         cursor: Annotated[
-            str | None, Query(min_length=1, max_length=1024, pattern="^[A-Za-z0-9_-]+$")
+            str | None,
+            Query(
+                min_length=2,
+                max_length=1536,
+                pattern="^(?:[A-Za-z0-9_-]{4})*[A-Za-z0-9_-]{2,4}$",
+            ),
         ] = None,
         q: Annotated[str | None, Query(min_length=1, max_length=100, pattern="^[^\\x00]*$")] = None,
         sort: Annotated[

@@ -102,14 +102,27 @@ async def test_cursor_keeps_filters_and_search(
 @pytest.mark.parametrize(
     "cursor",
     [
-        "garbage",
+        "garbage0",
         "WzEsIngiLDIsImEiLCJiIl0",  # [1,"x",2,"a","b"]: bound to another listing
         "bm90IGpzb24",  # "not json"
         "e30",  # {}
         "A" * 1000,
     ],
 )
-async def test_garbage_cursors_are_a_422_problem(
+async def test_cursors_of_the_right_shape_naming_no_position_are_a_404_problem(
+    client: httpx.AsyncClient, org_with_sites: tuple[dict[str, str], uuid.UUID], cursor: str
+) -> None:
+    headers, org_id = org_with_sites
+    response = await client.get(
+        f"/api/v1/organizations/{org_id}/sites", params={"cursor": cursor}, headers=headers
+    )
+    assert response.status_code == 404, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "cursor_not_found"
+
+
+@pytest.mark.parametrize("cursor", ["A", "AAAAA", "has=padding", "not.base64"])
+async def test_strings_not_of_the_cursor_shape_are_a_422_problem(
     client: httpx.AsyncClient, org_with_sites: tuple[dict[str, str], uuid.UUID], cursor: str
 ) -> None:
     headers, org_id = org_with_sites
@@ -117,8 +130,7 @@ async def test_garbage_cursors_are_a_422_problem(
         f"/api/v1/organizations/{org_id}/sites", params={"cursor": cursor}, headers=headers
     )
     assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert response.json()["code"] == "invalid_cursor"
+    assert response.json()["code"] == "validation_failed"
 
 
 async def test_a_cursor_only_serves_the_listing_that_issued_it(
@@ -131,8 +143,8 @@ async def test_a_cursor_only_serves_the_listing_that_issued_it(
     for other in ({"sort": "-name"}, {"status": "active"}, {"q": "x"}, {"per_page": 6}):
         params = {"sort": "name", "per_page": 5, "cursor": cursor} | other
         response = await client.get(url, params=params, headers=headers)
-        assert response.status_code == 422, other
-        assert response.json()["code"] == "invalid_cursor"
+        assert response.status_code == 404, other
+        assert response.json()["code"] == "cursor_not_found"
 
 
 async def test_site_totals_follow_create_status_change_and_delete(

@@ -43,6 +43,7 @@ def test_the_house_rules_catch_broken_conventions(tmp_path: Path) -> None:
     create["x-owner"] = "team-a"
     del create["responses"]["405"]
     del spec["components"]["schemas"]["SiteCreate"]["properties"]["name"]["maxLength"]
+    del spec["components"]["schemas"]["Site"]["properties"]["id"]["description"]
     broken = tmp_path / "openapi.yaml"
     broken.write_text(yaml.safe_dump(spec))
     assert {finding["code"] for finding in lint(broken)} == {
@@ -50,5 +51,23 @@ def test_the_house_rules_catch_broken_conventions(tmp_path: Path) -> None:
         "house-every-operation-documents-405-and-500",
         "house-extensions-known",
         "house-permission-name",
+        "house-properties-described",
         "house-request-strings-bounded",
+    }
+
+
+def test_every_property_needs_its_own_description(tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+    del spec["components"]["schemas"]["SiteEnvelope"]["properties"]["data"]["description"]
+    del spec["components"]["schemas"]["FieldError"]["properties"]["message"]["description"]
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(yaml.safe_dump(spec))
+    paths = {
+        ".".join(map(str, finding["path"]))
+        for finding in lint(broken)
+        if finding["code"] == "house-properties-described"
+    }
+    assert paths == {
+        "components.schemas.SiteEnvelope.properties.data",
+        "components.schemas.FieldError.properties.message",
     }

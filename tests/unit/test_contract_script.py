@@ -1,0 +1,43 @@
+"""`make contract`'s CLI stage is a plain `st run`: no configuration file, no hooks, all checks."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scripts import contract
+
+
+def test_the_repository_has_no_schemathesis_configuration() -> None:
+    """Schemathesis reads the first schemathesis.toml from its directory upwards: the in-process
+    contract tests (run from the repository) see schemathesis' defaults too."""
+    assert not [
+        d for d in (contract.ROOT, *contract.ROOT.parents) if (d / "schemathesis.toml").exists()
+    ]
+
+
+def test_st_runs_from_an_empty_directory_without_hooks_with_every_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        seen.update(command=command, cwd=Path(kwargs["cwd"]), env=kwargs["env"])
+        seen["files"] = list(Path(kwargs["cwd"]).iterdir())
+        return subprocess.CompletedProcess(command, 1)
+
+    monkeypatch.setenv("SCHEMATHESIS_HOOKS", "project.hooks")
+    monkeypatch.setattr(contract.subprocess, "run", run)
+    arguments = argparse.Namespace(seed=1, max_examples=5, max_time=0)
+    assert contract.run_schemathesis("http://127.0.0.1:1", "token", arguments) == 1
+    assert seen["files"] == []
+    assert not seen["cwd"].is_relative_to(contract.ROOT)
+    assert not [name for name in seen["env"] if name.startswith("SCHEMATHESIS_")]
+    command = seen["command"]
+    assert command[1:3] == ["run", "http://127.0.0.1:1/api/v1/openapi.json"]
+    assert command[command.index("--checks") + 1] == "all"
+    assert not {"--config-file", "--exclude-checks"} & set(command)
