@@ -2,7 +2,8 @@
 target URI, the number of query parameters, the header block and the body. Each check is a
 length or a count, so refusing costs next to nothing whatever the request holds.
 
-- 414 `uri_too_long`: the path or the query string is over MAX_TARGET_BYTES, or the query has
+- 414 `uri_too_long`: the path is over MAX_PATH_BYTES, the query string over MAX_QUERY_BYTES, or
+  the query has
   more than MAX_QUERY_PARAMETERS parameters;
 - 431 `headers_too_large`: more than MAX_HEADERS headers, or more than MAX_HEADER_BYTES of names
   and values;
@@ -14,8 +15,11 @@ from __future__ import annotations
 from fastapi import HTTPException
 from starlette.types import Scope
 
-MAX_TARGET_BYTES = 2048
-"""Each of the path and the query string (the longest valid query is a few hundred bytes)."""
+MAX_PATH_BYTES = 2048
+"""The longest valid path is under 150 bytes."""
+MAX_QUERY_BYTES = 4096
+"""The longest query the spec allows, percent-encoded, is under 3000 bytes: a 1536-character
+cursor, a 100-character q of 4-byte characters (1200 bytes encoded) and the other parameters."""
 MAX_QUERY_PARAMETERS = 32
 """No operation declares more than 6; unknown ones are refused (422) anyway."""
 MAX_HEADERS = 64
@@ -41,10 +45,10 @@ def query_parameter_count(query_string: bytes) -> int:
 def refusal(scope: Scope) -> tuple[int, str, str] | None:
     """(status, code, detail) when the request head is over a cap, else None."""
     query_string: bytes = scope.get("query_string", b"")
-    if len(scope.get("raw_path") or scope["path"].encode()) > MAX_TARGET_BYTES:
-        return 414, "uri_too_long", f"The path exceeds {MAX_TARGET_BYTES} bytes."
-    if len(query_string) > MAX_TARGET_BYTES:
-        return 414, "uri_too_long", f"The query string exceeds {MAX_TARGET_BYTES} bytes."
+    if len(scope.get("raw_path") or scope["path"].encode()) > MAX_PATH_BYTES:
+        return 414, "uri_too_long", f"The path exceeds {MAX_PATH_BYTES} bytes."
+    if len(query_string) > MAX_QUERY_BYTES:
+        return 414, "uri_too_long", f"The query string exceeds {MAX_QUERY_BYTES} bytes."
     if query_parameter_count(query_string) > MAX_QUERY_PARAMETERS:
         detail = f"The query string has more than {MAX_QUERY_PARAMETERS} parameters."
         return 414, "uri_too_long", detail
