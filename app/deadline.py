@@ -125,7 +125,10 @@ class Deadline:
             abandon(self.task)
 
     async def wound_down(self, error: BaseException) -> None:
-        """The abandoned request ended with ``error``: make sure the 503 went out."""
+        """The abandoned request ended with ``error``: make sure the 503 went out. Its task is
+        no longer one to wait for at shutdown."""
+        if self.task is not None:
+            _abandoned.discard(self.task)
         if isinstance(error, asyncio.CancelledError) and self.task is not None:
             self.task.uncancel()
         else:

@@ -17,7 +17,6 @@ the stack cost more than the liveness route itself.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -123,8 +122,8 @@ class EdgeMiddleware:
             if exchange.abandoned:
                 await deadline.wound_down(error)
                 return
-            if isinstance(error, asyncio.CancelledError):
-                raise
+            if not isinstance(error, Exception):
+                raise  # cancellation, KeyboardInterrupt, SystemExit: not ours to answer
             await self._last_resort(scope, exchange, send_with_headers, error)
         finally:
             deadline.cancel()
@@ -149,9 +148,7 @@ class EdgeMiddleware:
         return None
 
     @staticmethod
-    async def _last_resort(
-        scope: Scope, exchange: _Exchange, send: Send, error: BaseException
-    ) -> None:
+    async def _last_resort(scope: Scope, exchange: _Exchange, send: Send, error: Exception) -> None:
         if isinstance(error, BodyTooLarge) and not exchange.started:
             await send_problem(scope, send, status=413, code="body_too_large", detail=error.detail)
             return
