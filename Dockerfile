@@ -12,12 +12,15 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /app
 # Only the lock file first, so this layer is reused until the lock changes. Every locked package
 # ships a manylinux wheel for x86_64 and aarch64, so --only-binary needs no compiler; the venv
-# gets no pip of its own (the base image's pip installs into it).
+# gets no pip of its own (the base image's pip installs into it). The lock is complete, so
+# --no-deps: pip's resolver never looks past it (an extra such as coverage[toml] would otherwise
+# let it pick a newer, unpinned release), and pip check proves nothing is missing.
 COPY requirements/app.lock /tmp/app.lock
 RUN --mount=type=cache,target=/root/.cache/pip \
     python -m venv --without-pip /opt/venv \
     && python -m pip --python /opt/venv/bin/python install \
-        --require-hashes --only-binary=:all: -r /tmp/app.lock
+        --require-hashes --no-deps --only-binary=:all: -r /tmp/app.lock \
+    && python -m pip --python /opt/venv/bin/python check
 COPY alembic.ini ./
 COPY alembic/ alembic/
 COPY generated/ generated/

@@ -41,6 +41,7 @@ def test_dependencies_come_from_the_hashed_lock_before_the_sources() -> None:
     assert "--require-hashes" in install
     assert "-r /tmp/app.lock" in install
     assert "--only-binary=:all:" in install
+    assert "--no-deps" in install and " check" in install
 
 
 def test_final_image_runs_as_a_numeric_non_root_user() -> None:

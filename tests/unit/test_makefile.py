@@ -77,3 +77,15 @@ def test_make_migrations_on_a_fresh_clone_writes_a_lint_clean_migration(tmp_path
             check=False,
         )
         assert lint.returncode == 0, lint.stdout
+
+
+def test_install_takes_exactly_the_lock_and_checks_it(tmp_path: Path) -> None:
+    # Without --no-deps, pip resolves an extra such as pytest-cov's coverage[toml] on its own and
+    # picks the newest release, which the hashed lock does not list: `make install` then fails on
+    # a fresh machine the day that release appears.
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    result = make(tmp_path, "--dry-run", "--always-make", "install", f"VENV={tmp_path}/venv")
+    assert result.returncode == 0, result.stderr
+    (install,) = [line for line in result.stdout.splitlines() if " pip install " in line]
+    assert "--require-hashes" in install and "--no-deps" in install
+    assert any(line.endswith("-m pip check") for line in result.stdout.splitlines())
