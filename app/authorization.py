@@ -56,7 +56,7 @@ async def admit(
     if claims is None:
         raise NotAuthenticated("The access token is invalid or expired.")
     org_id = _path_uuid(request, "org_id") if operation.organization_scoped else None
-    caller = await LoginSessionRepository(ctx.session).caller(claims.sid, claims.sub, org_id)
+    caller = await LoginSessionRepository(ctx.unit_of_work).caller(claims.sid, claims.sub, org_id)
     if caller is None:
         raise NotAuthenticated(
             "The access token's session has ended, or its user no longer exists or is inactive."

@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from app.driver_pool import DriverPool
 from app.fair_pool import FairAsyncQueuePool
+from app.reading import DriverReader
 from app.settings import Settings
 
 NAMING_CONVENTION = {
@@ -148,6 +150,27 @@ class Database:
         """Sessions of writing requests: one transaction, committed once by the unit of work."""
         self.reading = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         """Sessions of read-only requests: no BEGIN, no COMMIT, one round trip per query."""
+        self.driver_pool: DriverPool | None = None
+        """On PostgreSQL, the autocommit connections read-only requests read through."""
+        if not settings.is_sqlite:
+            self.driver_pool = DriverPool(
+                make_url(settings.DATABASE_URL),
+                self.read_engine.dialect,
+                size=settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW,
+                timeout=settings.DB_POOL_TIMEOUT_SECONDS,
+                connect_args=_engine_options(settings)["connect_args"],
+            )
+
+    @property
+    def driver_reads(self) -> bool:
+        """Whether read-only requests run their Core reads on the driver (app.reading)."""
+        return self.driver_pool is not None
+
+    def driver_reader(self) -> DriverReader:
+        """A reader on a connection of the driver pool, checked out on first use."""
+        if self.driver_pool is None:
+            raise RuntimeError("driver reads are for PostgreSQL")
+        return DriverReader(self.driver_pool, self.read_engine.dialect)
 
     @staticmethod
     def _create_engine(settings: Settings, **options: Any) -> AsyncEngine:
@@ -185,3 +208,5 @@ class Database:
         """Close every pooled connection."""
         await self.engine.dispose()
         await self.read_engine.dispose()
+        if self.driver_pool is not None:
+            await self.driver_pool.close()

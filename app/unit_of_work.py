@@ -1,17 +1,20 @@
-"""The unit of work of one request: its database session, committed or rolled back in one place.
+"""The unit of work of one request: its database work, committed or rolled back in one place.
 
-The session is opened on first use, so requests that never touch the database (liveness) open
-none. Read-only operations (GET) run in autocommit mode: no BEGIN and no COMMIT round trip.
+Nothing is opened until first used, so requests that never touch the database (liveness) open
+nothing. Read-only operations (GET) run in autocommit mode: no BEGIN and no COMMIT round trip;
+on PostgreSQL their Core reads run on the pooled psycopg connection itself (app.reading).
 Writing operations run in exactly one transaction, which `finish` commits after the handler has
-returned and its response has been serialized, and before anything is sent.
+returned and its response has been serialized, and before anything is sent. A request holds at
+most one connection at a time.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import Database
 from app.errors import DomainError
+from app.reading import CoreReader, DriverReader, Reader
 
 
 class UnitOfWork:
@@ -21,21 +24,50 @@ class UnitOfWork:
         self.database = database
         self.read_only = read_only
         self._session: AsyncSession | None = None
+        self._driver: DriverReader | None = None
 
     @property
     def session(self) -> AsyncSession:
-        """The request's session, opened on first use."""
+        """The request's ORM session, opened on first use."""
+        if self._driver is not None and self._driver.holds_connection:
+            raise RuntimeError(
+                "a read-only request reads through its reader: opening a session now would "
+                "hold a second connection"
+            )
         if self._session is None:
             factory = self.database.reading if self.read_only else self.database.writing
             self._session = factory()
         return self._session
 
+    @property
+    def reader(self) -> Reader:
+        """Where the request's Core reads run: the driver connection of a read-only request on
+        PostgreSQL (until an ORM session is opened), else the session's connection."""
+        if self._session is None and self.read_only and self.database.driver_reads:
+            if self._driver is None:
+                self._driver = self.database.driver_reader()
+            return self._driver
+        return CoreReader(self._session_connection)
+
+    async def _session_connection(self) -> AsyncConnection:
+        if self._driver is not None:  # hand its connection back before the session takes one
+            driver, self._driver = self._driver, None
+            driver.release()
+        return await self.session.connection()
+
     async def finish(self, error: BaseException | None) -> None:
         """Commit when the request succeeded (or failed with a DomainError that `commits`),
         otherwise roll back; then release the connection. The only commit of a request."""
+        driver, self._driver = self._driver, None
         session, self._session = self._session, None
-        if session is None:
-            return
+        try:
+            if driver is not None:
+                driver.release()
+        finally:
+            if session is not None:
+                await self._end(session, error)
+
+    async def _end(self, session: AsyncSession, error: BaseException | None) -> None:
         try:
             keep = error is None or (isinstance(error, DomainError) and error.commits)
             if keep and not self.read_only and session.in_transaction():

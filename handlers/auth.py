@@ -45,7 +45,7 @@ class AuthHandlers:
             raise NotAuthenticated(INVALID_REFRESH, code="invalid_refresh_token") from exc
 
     async def login(self, ctx: RequestContext, *, body: LoginRequest) -> TokenPair:
-        user = await UserRepository(ctx.session).get_by_email(body.email)
+        user = await UserRepository(ctx.unit_of_work).get_by_email(body.email)
         # Unknown emails are checked against a dummy hash, so both failures take as long.
         valid = await self.passwords.verify_or_dummy(
             body.password, user.password_hash if user else None
@@ -53,12 +53,12 @@ class AuthHandlers:
         if user is None or not valid or not user.is_active:
             raise NotAuthenticated("Incorrect email or password.", code="invalid_credentials")
         session_id, refresh_jti = uuid.uuid4(), uuid.uuid4()
-        await LoginSessionRepository(ctx.session).open(session_id, user.id, refresh_jti)
+        await LoginSessionRepository(ctx.unit_of_work).open(session_id, user.id, refresh_jti)
         return self._pair(user.id, session_id, refresh_jti)
 
     async def refresh_token(self, ctx: RequestContext, *, body: RefreshRequest) -> TokenPair:
         claims = self._claims(body.refresh_token)
-        sessions = LoginSessionRepository(ctx.session)
+        sessions = LoginSessionRepository(ctx.unit_of_work)
         next_jti = uuid.uuid4()
         if await sessions.rotate(claims.sid, claims.sub, claims.jti, next_jti):
             return self._pair(claims.sub, claims.sid, next_jti)
@@ -81,6 +81,6 @@ class AuthHandlers:
         """Ends the session while this is its current refresh token; a rotated or unknown token
         ends nothing (and still answers 204: signing out twice is not an error)."""
         claims = self._claims(body.refresh_token)
-        await LoginSessionRepository(ctx.session).end(
+        await LoginSessionRepository(ctx.unit_of_work).end(
             claims.sid, user_id=claims.sub, refresh_jti=claims.jti
         )

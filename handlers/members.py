@@ -42,7 +42,7 @@ def _require_manageable(ctx: RequestContext, target: Role) -> None:
 async def _existing(
     ctx: RequestContext, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[orm.Membership, orm.User]:
-    found = await MembershipRepository(ctx.session).get(org_id, user_id)
+    found = await MembershipRepository(ctx.unit_of_work).get(org_id, user_id)
     if found is None:
         raise NotFound("No such member in this organization.", code="member_not_found")
     return found
@@ -54,7 +54,7 @@ async def _keep_an_owner(
     """409 when the change would leave the organization without an owner."""
     if (
         membership.role == Role.OWNER
-        and await MembershipRepository(ctx.session).count_owners(org_id) <= 1
+        and await MembershipRepository(ctx.unit_of_work).count_owners(org_id) <= 1
     ):
         raise Conflict("An organization must keep at least one owner.", code="last_owner")
 
@@ -74,7 +74,7 @@ class MemberHandlers:
         role: MemberRole | None,
         sort: Literal["email", "-email", "joined_at", "-joined_at", "role", "-role"],
     ) -> Page[Member]:
-        rows = await MembershipRepository(ctx.session).search(
+        rows = await MembershipRepository(ctx.unit_of_work).search(
             org_id,
             q=q,
             role=Role(role.value) if role else None,
@@ -88,10 +88,10 @@ class MemberHandlers:
     ) -> Member:
         role = Role(body.role.value)
         _require_manageable(ctx, role)
-        user = await UserRepository(ctx.session).get_by_email(body.email)
+        user = await UserRepository(ctx.unit_of_work).get_by_email(body.email)
         if user is None:
             raise NotFound("No user has this email address.", code="user_not_found")
-        repository = MembershipRepository(ctx.session)
+        repository = MembershipRepository(ctx.unit_of_work)
         if await repository.role_of(org_id, user.id) is not None:
             raise Conflict("This user is already a member.", code="already_member")
         membership = await repository.add(
@@ -102,7 +102,10 @@ class MemberHandlers:
     async def get_organization_member(
         self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID
     ) -> Member:
-        return to_member(*await _existing(ctx, org_id, user_id))
+        row = await MembershipRepository(ctx.unit_of_work).row(org_id, user_id)
+        if row is None:
+            raise NotFound("No such member in this organization.", code="member_not_found")
+        return Member.model_validate(row)
 
     async def update_organization_member(
         self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID, body: MemberUpdate
@@ -114,7 +117,7 @@ class MemberHandlers:
         if new_role != membership.role:
             await _keep_an_owner(ctx, org_id, membership)
             membership.role = new_role
-            await MembershipRepository(ctx.session).save(membership)
+            await MembershipRepository(ctx.unit_of_work).save(membership)
         return to_member(membership, user)
 
     async def remove_organization_member(
@@ -124,4 +127,4 @@ class MemberHandlers:
         if user_id != ctx.user.user_id:
             _require_manageable(ctx, Role(membership.role))
         await _keep_an_owner(ctx, org_id, membership)
-        await MembershipRepository(ctx.session).delete(membership)
+        await MembershipRepository(ctx.unit_of_work).delete(membership)

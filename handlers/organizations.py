@@ -23,14 +23,14 @@ def to_organization(row: orm.Organization) -> Organization:
 
 
 async def _existing(ctx: RequestContext, org_id: uuid.UUID) -> orm.Organization:
-    organization = await OrganizationRepository(ctx.session).get(org_id)
+    organization = await OrganizationRepository(ctx.unit_of_work).get(org_id)
     if organization is None:
         raise NotFound("No such organization.", code="organization_not_found")
     return organization
 
 
 async def _require_free_slug(ctx: RequestContext, slug: str, org_id: uuid.UUID | None) -> None:
-    if await OrganizationRepository(ctx.session).slug_taken(slug, excluding=org_id):
+    if await OrganizationRepository(ctx.unit_of_work).slug_taken(slug, excluding=org_id):
         raise Conflict(f"The slug {slug!r} is already taken.", code="slug_taken")
 
 
@@ -47,7 +47,7 @@ class OrganizationHandlers:
         q: str | None,
         sort: Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
     ) -> Page[Organization]:
-        rows = await OrganizationRepository(ctx.session).list_visible(
+        rows = await OrganizationRepository(ctx.unit_of_work).list_visible(
             ctx.user, q=q, sort=sort, window=Slice(page, per_page, cursor)
         )
         return rows.shaped_as(Organization)
@@ -55,7 +55,7 @@ class OrganizationHandlers:
     async def create_organization(
         self, ctx: RequestContext, *, body: OrganizationCreate
     ) -> Organization:
-        repository = OrganizationRepository(ctx.session)
+        repository = OrganizationRepository(ctx.unit_of_work)
         if body.slug is not None:
             await _require_free_slug(ctx, body.slug, None)
             organization = await repository.add(orm.Organization(name=body.name, slug=body.slug))
@@ -63,7 +63,7 @@ class OrganizationHandlers:
             organization = await repository.add_with_free_slug(
                 body.name, slugify(body.name), free_slug
             )
-        await MembershipRepository(ctx.session).add(
+        await MembershipRepository(ctx.unit_of_work).add(
             orm.Membership(
                 organization_id=organization.id, user_id=ctx.user.user_id, role=Role.OWNER
             )
@@ -71,7 +71,10 @@ class OrganizationHandlers:
         return to_organization(organization)
 
     async def get_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> Organization:
-        return to_organization(await _existing(ctx, org_id))
+        row = await OrganizationRepository(ctx.unit_of_work).row(org_id)
+        if row is None:
+            raise NotFound("No such organization.", code="organization_not_found")
+        return Organization.model_validate(row)
 
     async def update_organization(
         self, ctx: RequestContext, *, org_id: uuid.UUID, body: OrganizationUpdate
@@ -84,7 +87,7 @@ class OrganizationHandlers:
             organization.slug = body.slug
         if body.name is not None:
             organization.name = body.name
-        return to_organization(await OrganizationRepository(ctx.session).save(organization))
+        return to_organization(await OrganizationRepository(ctx.unit_of_work).save(organization))
 
     async def delete_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> None:
-        await OrganizationRepository(ctx.session).delete(await _existing(ctx, org_id))
+        await OrganizationRepository(ctx.unit_of_work).delete(await _existing(ctx, org_id))

@@ -19,7 +19,7 @@ def to_site(row: orm.Site) -> Site:
 
 
 async def _existing(ctx: RequestContext, org_id: uuid.UUID, site_id: uuid.UUID) -> orm.Site:
-    site = await SiteRepository(ctx.session).get(org_id, site_id)
+    site = await SiteRepository(ctx.unit_of_work).get(org_id, site_id)
     if site is None:
         raise NotFound("No such site in this organization.", code="site_not_found")
     return site
@@ -40,7 +40,7 @@ class SiteHandlers:
         status: SiteStatus | None,
         sort: Literal["name", "-name", "status", "-status", "created_at", "-created_at"],
     ) -> Page[Site]:
-        rows = await SiteRepository(ctx.session).search(
+        rows = await SiteRepository(ctx.unit_of_work).search(
             org_id,
             q=q,
             status=status.value if status else None,
@@ -59,10 +59,10 @@ class SiteHandlers:
             timezone=body.timezone.root,
             status=(body.status or SiteStatus.active).value,
         )
-        return to_site(await SiteRepository(ctx.session).add(site))
+        return to_site(await SiteRepository(ctx.unit_of_work).add(site))
 
     async def get_site(self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID) -> Site:
-        row = await SiteRepository(ctx.session).row(org_id, site_id)
+        row = await SiteRepository(ctx.unit_of_work).row(org_id, site_id)
         if row is None:
             raise NotFound("No such site in this organization.", code="site_not_found")
         return Site.model_validate(row)
@@ -81,9 +81,9 @@ class SiteHandlers:
             site.timezone = body.timezone.root
         if body.status is not None:
             site.status = body.status.value
-        return to_site(await SiteRepository(ctx.session).save(site))
+        return to_site(await SiteRepository(ctx.unit_of_work).save(site))
 
     async def delete_site(
         self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID
     ) -> None:
-        await SiteRepository(ctx.session).delete(await _existing(ctx, org_id, site_id))
+        await SiteRepository(ctx.unit_of_work).delete(await _existing(ctx, org_id, site_id))

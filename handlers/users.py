@@ -23,14 +23,21 @@ def to_user(row: orm.User) -> User:
 
 
 async def _existing(ctx: RequestContext, user_id: uuid.UUID) -> orm.User:
-    user = await UserRepository(ctx.session).get(user_id)
+    user = await UserRepository(ctx.unit_of_work).get(user_id)
     if user is None:
         raise NotFound("No such user.", code="user_not_found")
     return user
 
 
+async def _read(ctx: RequestContext, user_id: uuid.UUID) -> User:
+    row = await UserRepository(ctx.unit_of_work).row(user_id)
+    if row is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return User.model_validate(row)
+
+
 async def _require_free_email(ctx: RequestContext, email: str) -> None:
-    if await UserRepository(ctx.session).get_by_email(email) is not None:
+    if await UserRepository(ctx.unit_of_work).get_by_email(email) is not None:
         raise Conflict("A user with this email already exists.", code="email_taken")
 
 
@@ -39,7 +46,7 @@ async def _keep_a_superadmin(ctx: RequestContext, user: orm.User) -> None:
     if (
         user.is_superadmin
         and user.is_active
-        and await UserRepository(ctx.session).count_active_superadmins() <= 1
+        and await UserRepository(ctx.unit_of_work).count_active_superadmins() <= 1
     ):
         raise Conflict("The last active superadmin cannot be removed.", code="last_superadmin")
 
@@ -62,7 +69,7 @@ async def _set_password(
 ) -> None:
     """Store a new password and end every session of the user (the caller's own included)."""
     user.password_hash = await passwords.hash(password)
-    await LoginSessionRepository(ctx.session).end_all(user.id)
+    await LoginSessionRepository(ctx.unit_of_work).end_all(user.id)
 
 
 class UserHandlers:
@@ -72,7 +79,7 @@ class UserHandlers:
         self.passwords = passwords
 
     async def get_current_user(self, ctx: RequestContext) -> User:
-        return to_user(await _existing(ctx, ctx.user.user_id))
+        return await _read(ctx, ctx.user.user_id)
 
     async def update_current_user(self, ctx: RequestContext, *, body: CurrentUserUpdate) -> User:
         user = await _existing(ctx, ctx.user.user_id)
@@ -81,7 +88,7 @@ class UserHandlers:
         if body.password is not None:
             await _require_current_password(self.passwords, user, body.current_password)
             await _set_password(ctx, self.passwords, user, body.password)
-        return to_user(await UserRepository(ctx.session).save(user))
+        return to_user(await UserRepository(ctx.unit_of_work).save(user))
 
     async def list_users(
         self,
@@ -94,7 +101,7 @@ class UserHandlers:
         is_active: bool | None,
         sort: Literal["email", "-email", "full_name", "-full_name", "created_at", "-created_at"],
     ) -> Page[User]:
-        rows = await UserRepository(ctx.session).search(
+        rows = await UserRepository(ctx.unit_of_work).search(
             q=q, is_active=is_active, sort=sort, window=Slice(page, per_page, cursor)
         )
         return rows.shaped_as(User)
@@ -108,10 +115,10 @@ class UserHandlers:
             is_active=True if body.is_active is None else body.is_active,
             is_superadmin=bool(body.is_superadmin),
         )
-        return to_user(await UserRepository(ctx.session).add(user))
+        return to_user(await UserRepository(ctx.unit_of_work).add(user))
 
     async def get_user(self, ctx: RequestContext, *, user_id: uuid.UUID) -> User:
-        return to_user(await _existing(ctx, user_id))
+        return await _read(ctx, user_id)
 
     async def update_user(
         self, ctx: RequestContext, *, user_id: uuid.UUID, body: UserUpdate
@@ -126,21 +133,21 @@ class UserHandlers:
             user.full_name = body.full_name
         if body.is_active is False and user.is_active:
             # Deactivation ends every session; reactivating later does not revive them.
-            await LoginSessionRepository(ctx.session).end_all(user.id)
+            await LoginSessionRepository(ctx.unit_of_work).end_all(user.id)
         if body.is_active is not None:
             user.is_active = body.is_active
         if body.is_superadmin is not None:
             user.is_superadmin = body.is_superadmin
         if body.password is not None:
             await _set_password(ctx, self.passwords, user, body.password)
-        return to_user(await UserRepository(ctx.session).save(user))
+        return to_user(await UserRepository(ctx.unit_of_work).save(user))
 
     async def delete_user(self, ctx: RequestContext, *, user_id: uuid.UUID) -> None:
         user = await _existing(ctx, user_id)
         await _keep_a_superadmin(ctx, user)
-        if await MembershipRepository(ctx.session).solely_owned_by(user.id):
+        if await MembershipRepository(ctx.unit_of_work).solely_owned_by(user.id):
             raise Conflict(
                 "The user is the only owner of an organization; transfer ownership first.",
                 code="last_owner",
             )
-        await UserRepository(ctx.session).delete(user)
+        await UserRepository(ctx.unit_of_work).delete(user)

@@ -1,4 +1,5 @@
-"""What every repository does the same way: hold the session, and insert, save or delete a row."""
+"""What every repository does the same way: hold the unit of work, read plain rows through its
+reader, and insert, save or delete a row through its session."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import Base
+from app.reading import CoreReader, Reader
+from app.unit_of_work import UnitOfWork
 
 Row = TypeVar("Row", bound=Base)
 
@@ -18,11 +21,27 @@ def table_of(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-class Repository(Generic[Row]):
-    """Base of the repositories; they flush so constraint errors surface, and never commit."""
+class Store:
+    """Holds a request's unit of work (or, in scripts and tests, a plain session)."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, work: UnitOfWork | AsyncSession) -> None:
+        self.work = work
+
+    @property
+    def session(self) -> AsyncSession:
+        """The ORM session, for changes (and reads that lock rows)."""
+        return self.work if isinstance(self.work, AsyncSession) else self.work.session
+
+    @property
+    def reader(self) -> Reader:
+        """Where Core reads of plain rows run."""
+        if isinstance(self.work, AsyncSession):
+            return CoreReader(self.work.connection)
+        return self.work.reader
+
+
+class Repository(Store, Generic[Row]):
+    """Base of the repositories; they flush so constraint errors surface, and never commit."""
 
     async def add(self, row: Row) -> Row:
         """Insert a row and load its database-side values."""

@@ -12,12 +12,11 @@ import uuid
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, case, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import utcnow
 from app.models import LoginSession, Membership, Organization, User
 from app.rbac import Role
-from app.repositories.base import table_of
+from app.repositories.base import Store, table_of
 
 
 class Caller(NamedTuple):
@@ -65,11 +64,8 @@ CALLER_IN_ORGANIZATION = CALLER.add_columns(
 for superadmins only)."""
 
 
-class LoginSessionRepository:
+class LoginSessionRepository(Store):
     """Reads and writes login sessions; never commits."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
 
     async def caller(
         self, session_id: uuid.UUID, user_id: uuid.UUID, org_id: uuid.UUID | None
@@ -79,16 +75,15 @@ class LoginSessionRepository:
         None when the session was ended (logout, password change, deactivation) or never
         existed, or the user is inactive or gone.
         """
-        connection = await self.session.connection()
         params = {"session_id": session_id, "user_id": user_id}
         if org_id is None:
-            row = (await connection.execute(CALLER, params)).first()
+            row = await self.reader.first(CALLER, params)
         else:
             params["org_id"] = org_id
-            row = (await connection.execute(CALLER_IN_ORGANIZATION, params)).first()
+            row = await self.reader.first(CALLER_IN_ORGANIZATION, params)
         if row is None:
             return None
-        values: tuple[Any, ...] = tuple(row)
+        values: tuple[Any, ...] = tuple(row.values())
         user_id, email, is_superadmin, *organization = values
         role, organization_exists = organization or (None, False)
         return Caller(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.models import Membership, User
 from app.pagination import Page
 from app.rbac import Role
 from app.repositories.base import Repository
-from app.repositories.paging import Slice, Sort, fetch_page
-from app.repositories.search import contains
+from app.repositories.paging import Listing, Query, Slice, fetch_page
+from app.repositories.search import SEARCH_PARAMETER, contains, like_pattern
 
 MEMBER_SORTS = {"email": User.email, "joined_at": Membership.joined_at, "role": Membership.role}
 MEMBER_COLUMNS = (
@@ -22,6 +23,25 @@ MEMBER_COLUMNS = (
     Membership.joined_at,
 )
 """What the API shows of a member, read as plain rows."""
+
+
+def _listed(filters: frozenset[str]) -> Query:
+    """The members of :org_id matching the given filters (:q, :role)."""
+    query = (
+        select(*MEMBER_COLUMNS)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id == bindparam("org_id"))
+    )
+    if SEARCH_PARAMETER in filters:
+        query = query.where(contains(User.email) | contains(User.full_name))
+    if "role" in filters:
+        query = query.where(Membership.role == bindparam("role"))
+    return query
+
+
+MEMBER_LISTING = Listing(_listed, MEMBER_SORTS, Membership.user_id)
+MEMBER_ROW = _listed(frozenset()).where(Membership.user_id == bindparam("user_id"))
+"""One member of :org_id as a plain row; built once, bound per request."""
 
 
 class MembershipRepository(Repository[Membership]):
@@ -47,6 +67,10 @@ class MembershipRepository(Repository[Membership]):
         ).first()
         return (row[0], row[1]) if row is not None else None
 
+    async def row(self, org_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any] | None:
+        """A member of the organization as a plain row keyed by the API's field names."""
+        return await self.reader.first(MEMBER_ROW, {"org_id": org_id, "user_id": user_id})
+
     async def search(
         self,
         org_id: uuid.UUID,
@@ -57,19 +81,16 @@ class MembershipRepository(Repository[Membership]):
         window: Slice,
     ) -> Page[object]:
         """Members of the organization, one page of plain rows."""
-        query = (
-            select(*MEMBER_COLUMNS)
-            .join(User, User.id == Membership.user_id)
-            .where(Membership.organization_id == org_id)
-        )
+        filters: dict[str, Any] = {"org_id": org_id}
         if q is not None:
-            query = query.where(contains(User.email, q) | contains(User.full_name, q))
+            filters[SEARCH_PARAMETER] = like_pattern(q)
         if role is not None:
-            query = query.where(Membership.role == role.value)
+            filters["role"] = role.value
         return await fetch_page(
-            self.session,
-            query,
-            sort=Sort.parse(sort, MEMBER_SORTS, Membership.user_id),
+            self.reader,
+            MEMBER_LISTING,
+            filters=filters,
+            sort=sort,
             scope={"sort": sort, "q": q, "role": role.value if role else None},
             window=window,
         )

@@ -5,16 +5,17 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.context import Principal
 from app.models import Membership, Organization
 from app.pagination import Page
 from app.repositories.base import Repository
-from app.repositories.paging import Slice, Sort, fetch_page
-from app.repositories.search import contains
+from app.repositories.paging import Listing, Query, Slice, fetch_page
+from app.repositories.search import SEARCH_PARAMETER, contains, like_pattern
 
 SLUG_CONSTRAINT = "uq_organizations_slug"
 SLUG_ATTEMPTS = 20
@@ -33,6 +34,25 @@ ORGANIZATION_COLUMNS = (
     Organization.updated_at,
 )
 """What the API shows of an organization, read as plain rows."""
+ORGANIZATION_ROW = select(*ORGANIZATION_COLUMNS).where(Organization.id == bindparam("org_id"))
+"""One organization as a plain row; built once, bound per request."""
+MEMBER_OF = "member_id"
+"""The filter naming the user whose organizations are listed (absent for superadmins)."""
+
+
+def _listed(filters: frozenset[str]) -> Query:
+    """The organizations :member_id belongs to (all of them without it), matching :q."""
+    query = select(*ORGANIZATION_COLUMNS)
+    if MEMBER_OF in filters:
+        query = query.join(Membership, Membership.organization_id == Organization.id).where(
+            Membership.user_id == bindparam(MEMBER_OF)
+        )
+    if SEARCH_PARAMETER in filters:
+        query = query.where(contains(Organization.name) | contains(Organization.slug))
+    return query
+
+
+ORGANIZATION_LISTING = Listing(_listed, ORGANIZATION_SORTS, Organization.id)
 
 
 class OrganizationRepository(Repository[Organization]):
@@ -42,21 +62,24 @@ class OrganizationRepository(Repository[Organization]):
         """The organization with this id (callers are already authorized for it)."""
         return await self.session.get(Organization, org_id)
 
+    async def row(self, org_id: uuid.UUID) -> dict[str, Any] | None:
+        """The organization as a plain row keyed by the API's field names (for reading)."""
+        return await self.reader.first(ORGANIZATION_ROW, {"org_id": org_id})
+
     async def list_visible(
         self, principal: Principal, *, q: str | None, sort: str, window: Slice
     ) -> Page[object]:
         """Organizations the principal may see, one page of plain rows."""
-        query = select(*ORGANIZATION_COLUMNS)
+        filters: dict[str, Any] = {}
         if not principal.is_superadmin:
-            query = query.join(Membership, Membership.organization_id == Organization.id).where(
-                Membership.user_id == principal.user_id
-            )
+            filters[MEMBER_OF] = principal.user_id
         if q is not None:
-            query = query.where(contains(Organization.name, q) | contains(Organization.slug, q))
+            filters[SEARCH_PARAMETER] = like_pattern(q)
         return await fetch_page(
-            self.session,
-            query,
-            sort=Sort.parse(sort, ORGANIZATION_SORTS, Organization.id),
+            self.reader,
+            ORGANIZATION_LISTING,
+            filters=filters,
+            sort=sort,
             scope={"sort": sort, "q": q},
             window=window,
         )

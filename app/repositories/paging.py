@@ -1,22 +1,40 @@
-"""Sorting, counting and slicing a Core query into a Page: by page number or by cursor.
+"""Sorting, counting and slicing a listing into a Page: by page number or by cursor.
 
 Every sort ends with a unique tiebreak column in the same direction, so the order is total, an
 index on (scope, column, tiebreak) serves it forwards or backwards, and a cursor can continue
 right after the last row with a row-value comparison instead of an OFFSET.
+
+A Listing builds its statements once per shape (which filters are given, the sort, how the page
+is reached), every value a bind parameter, so a request only binds values and each shape is
+compiled and prepared once (app.reading).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app import cursors
 from app.pagination import Item, Page
+from app.reading import Reader
+
+Query: TypeAlias = Select[*tuple[Any, ...]]
+"""A SELECT of any columns."""
+Mode = Literal["forward", "backward", "after"]
+"""How a page is reached: OFFSET from the start, OFFSET from the end, or after a cursor."""
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Which page a request asks for: by number, or after the position a cursor names."""
+
+    page: int
+    per_page: int
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,28 +45,18 @@ class Sort:
     tiebreak: InstrumentedAttribute[Any]
     descending: bool
 
-    @classmethod
-    def parse(
-        cls,
-        sort: str,
-        columns: Mapping[str, InstrumentedAttribute[Any]],
-        tiebreak: InstrumentedAttribute[Any],
-    ) -> Sort:
-        """The Sort for an API sort key (already validated against the spec's enum)."""
-        return cls(columns[sort.removeprefix("-")], tiebreak, sort.startswith("-"))
-
     def order_by(self, *, reverse: bool = False) -> list[ColumnElement[Any]]:
         """ORDER BY column, tiebreak - both ascending or both descending (or the reverse)."""
         if self.descending != reverse:
             return [self.column.desc(), self.tiebreak.desc()]
         return [self.column.asc(), self.tiebreak.asc()]
 
-    def after(self, position: cursors.Position) -> ColumnElement[bool]:
-        """Rows strictly after the position in this order."""
+    def after(self) -> ColumnElement[bool]:
+        """Rows strictly after the position bound as :after_value, :after_tiebreak."""
         key = tuple_(self.column, self.tiebreak)
         at = tuple_(
-            literal(position.value, self.column.type),
-            literal(position.tiebreak, self.tiebreak.type),
+            bindparam("after_value", type_=self.column.type),
+            bindparam("after_tiebreak", type_=self.tiebreak.type),
         )
         return key < at if self.descending else key > at
 
@@ -74,40 +82,70 @@ def _python_type(column: InstrumentedAttribute[Any]) -> type:
 
 
 @dataclass(frozen=True)
-class Slice:
-    """Which page a request asks for: by number, or after the position a cursor names."""
+class Listing:
+    """How one collection is listed: the query for a set of given filters (their values bound
+    by name), the sorts the API offers and the tiebreak; its statements are built once."""
 
-    page: int
-    per_page: int
-    cursor: str | None = None
+    query: Callable[[frozenset[str]], Query]
+    sorts: Mapping[str, InstrumentedAttribute[Any]]
+    tiebreak: InstrumentedAttribute[Any]
+    _built: dict[tuple[Any, ...], Query] = field(default_factory=dict, compare=False)
 
+    def sort(self, key: str) -> Sort:
+        """The Sort for an API sort key (already validated against the spec's enum)."""
+        return Sort(self.sorts[key.removeprefix("-")], self.tiebreak, key.startswith("-"))
 
-async def count(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> int:
-    """How many rows the (filtered) query returns."""
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return int(total or 0)
+    def page_statement(self, filters: frozenset[str], sort_key: str, mode: Mode) -> Query:
+        """The statement of one page: :limit rows, from :offset or after a position."""
+        shape = ("page", filters, sort_key, mode)
+        built = self._built.get(shape)
+        if built is None:
+            sort = self.sort(sort_key)
+            query = self.query(filters)
+            if mode == "after":
+                query = query.where(sort.after())
+            else:
+                query = query.offset(bindparam("offset"))
+            order = sort.order_by(reverse=mode == "backward")
+            built = self._built[shape] = query.order_by(*order).limit(bindparam("limit"))
+        return built
+
+    def count_statement(self, filters: frozenset[str]) -> Query:
+        """The statement counting every row the filters match."""
+        shape = ("count", filters)
+        built = self._built.get(shape)
+        if built is None:
+            counted = self.query(filters).subquery()
+            built = self._built[shape] = select(func.count()).select_from(counted)
+        return built
 
 
 async def fetch_page(
-    session: AsyncSession,
-    query: Select[*tuple[Any, ...]],
+    reader: Reader,
+    listing: Listing,
     *,
-    sort: Sort,
+    filters: Mapping[str, Any],
+    sort: str,
     scope: Mapping[str, Any],
     window: Slice,
     total: int | None = None,
 ) -> Page[Any]:
-    """One page of a Core query of labelled columns (which include the sort and tiebreak
-    columns), as plain rows. ``scope`` names the listing (sort and filters) a cursor is bound
-    to; ``total`` is the exact count when the caller keeps one, else the rows are counted."""
+    """One page of the listing as plain rows. ``filters`` are the bound values of the given
+    filters (and of the listing's own scope, such as org_id); ``scope`` names the listing (sort
+    and filters) a cursor is bound to; ``total`` is the exact count when the caller keeps one,
+    else the rows are counted."""
+    given = frozenset(filters)
     if total is None:
-        total = await count(session, query)
+        total = int(await reader.scalar(listing.count_statement(given), filters) or 0)
     binding = {**scope, "per_page": window.per_page}
+    ordering = listing.sort(sort)
     page = window.page
     if window.cursor is not None:
-        position = sort.decode(window.cursor, binding)
+        position = ordering.decode(window.cursor, binding)
         page = position.page
-        query = query.where(sort.after(position)).order_by(*sort.order_by())
+        statement = listing.page_statement(given, sort, "after")
+        values = {"after_value": position.value, "after_tiebreak": position.tiebreak}
+        items = await reader.rows(statement, {**filters, **values, "limit": window.per_page + 1})
     else:
         start = (page - 1) * window.per_page
         if start >= total:
@@ -115,25 +153,20 @@ async def fetch_page(
         if start > total // 2:
             # Past the middle, walk from the end: the last page costs what the first one does.
             end = min(start + window.per_page, total)
-            query = query.order_by(*sort.order_by(reverse=True)).offset(total - end)
-            items = await _rows(session, query.limit(end - start))
+            statement = listing.page_statement(given, sort, "backward")
+            limits = {"offset": total - end, "limit": end - start}
+            items = await reader.rows(statement, {**filters, **limits})
             items.reverse()
-            return _page(items, end < total, total, page, window, sort, binding)
-        query = query.order_by(*sort.order_by()).offset(start)
-    items = await _rows(session, query.limit(window.per_page + 1))
+            return _page(items, end < total, total, page, window, ordering, binding)
+        statement = listing.page_statement(given, sort, "forward")
+        limits = {"offset": start, "limit": window.per_page + 1}
+        items = await reader.rows(statement, {**filters, **limits})
     more = len(items) > window.per_page
-    return _page(items[: window.per_page], more, total, page, window, sort, binding)
-
-
-async def _rows(session: AsyncSession, query: Select[*tuple[Any, ...]]) -> list[Item]:
-    """Plain dicts keyed by column label, built once per row (no ORM loading, no Row views)."""
-    result = await (await session.connection()).execute(query)
-    keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return _page(items[: window.per_page], more, total, page, window, ordering, binding)
 
 
 def _page(
-    items: list[Item],
+    items: Sequence[Item],
     more: bool,
     total: int,
     page: int,

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
 from sqlalchemy.orm import InstrumentedAttribute
 
+SEARCH_PARAMETER = "q"
+"""The bind parameter holding the LIKE pattern of `q=` (see like_pattern)."""
 
-def contains(column: InstrumentedAttribute[Any], text: str) -> ColumnElement[bool]:
-    """Case-insensitive "column contains text": ILIKE with the whole pattern as one parameter
-    (so the planner sees it and picks the trigram index), LIKE wildcards in text escaped."""
+
+def like_pattern(text: str) -> str:
+    """The pattern matching any value that contains text, LIKE's wildcards in it escaped."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
+    return f"%{escaped}%"
+
+
+def contains(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+    """Case-insensitive "column contains :q": ILIKE with the whole pattern as one parameter (so
+    the planner sees it and picks the trigram index); bind like_pattern(text) as :q."""
+    return column.ilike(bindparam(SEARCH_PARAMETER), escape="\\")

@@ -14,8 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.models import Site, SiteCounter
 from app.pagination import Page
 from app.repositories.base import Repository, table_of
-from app.repositories.paging import Slice, Sort, fetch_page
-from app.repositories.search import contains
+from app.repositories.paging import Listing, Query, Slice, fetch_page
+from app.repositories.search import SEARCH_PARAMETER, contains, like_pattern
 
 SITE_SORTS = {"name": Site.name, "status": Site.status, "created_at": Site.created_at}
 SITE_COLUMNS = (
@@ -40,6 +40,19 @@ SITE_TOTAL = select(func.coalesce(func.sum(_counters.c.sites), 0)).where(
 SITE_TOTAL_WITH_STATUS = SITE_TOTAL.where(_counters.c.status == bindparam("status"))
 
 
+def _listed(filters: frozenset[str]) -> Query:
+    """The sites of :org_id matching the given filters (:q, :status)."""
+    query = select(*SITE_COLUMNS).where(Site.organization_id == bindparam("org_id"))
+    if SEARCH_PARAMETER in filters:
+        query = query.where(contains(Site.name) | contains(Site.address))
+    if "status" in filters:
+        query = query.where(Site.status == bindparam("status"))
+    return query
+
+
+SITE_LISTING = Listing(_listed, SITE_SORTS, Site.id)
+
+
 class SiteRepository(Repository[Site]):
     """Reads and writes the sites of one organization at a time; flushes, never commits."""
 
@@ -52,10 +65,7 @@ class SiteRepository(Repository[Site]):
     async def row(self, org_id: uuid.UUID, site_id: uuid.UUID) -> dict[str, Any] | None:
         """The site as a plain row keyed by the API's field names, only if it belongs to the
         organization (for reading; `get` loads it for a change)."""
-        connection = await self.session.connection()
-        found = await connection.execute(SITE_ROW, {"org_id": org_id, "site_id": site_id})
-        row = found.mappings().first()
-        return dict(row) if row is not None else None
+        return await self.reader.first(SITE_ROW, {"org_id": org_id, "site_id": site_id})
 
     async def add(self, row: Site) -> Site:
         """Insert a site and count it."""
@@ -91,11 +101,10 @@ class SiteRepository(Repository[Site]):
 
     async def total(self, org_id: uuid.UUID, status: str | None) -> int:
         """How many sites the organization has (with this status), from the counters."""
-        connection = await self.session.connection()
         if status is None:
-            total = await connection.scalar(SITE_TOTAL, {"org_id": org_id})
+            total = await self.reader.scalar(SITE_TOTAL, {"org_id": org_id})
         else:
-            total = await connection.scalar(
+            total = await self.reader.scalar(
                 SITE_TOTAL_WITH_STATUS, {"org_id": org_id, "status": status}
             )
         return int(total or 0)
@@ -110,15 +119,16 @@ class SiteRepository(Repository[Site]):
         window: Slice,
     ) -> Page[object]:
         """The organization's sites matching the filters, one page of plain rows."""
-        query = select(*SITE_COLUMNS).where(Site.organization_id == org_id)
+        filters: dict[str, Any] = {"org_id": org_id}
         if q is not None:
-            query = query.where(contains(Site.name, q) | contains(Site.address, q))
+            filters[SEARCH_PARAMETER] = like_pattern(q)
         if status is not None:
-            query = query.where(Site.status == status)
+            filters["status"] = status
         return await fetch_page(
-            self.session,
-            query,
-            sort=Sort.parse(sort, SITE_SORTS, Site.id),
+            self.reader,
+            SITE_LISTING,
+            filters=filters,
+            sort=sort,
             scope={"sort": sort, "q": q, "status": status},
             window=window,
             total=None if q is not None else await self.total(org_id, status),

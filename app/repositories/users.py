@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.models import User
 from app.pagination import Page
 from app.repositories.base import Repository
-from app.repositories.paging import Slice, Sort, fetch_page
-from app.repositories.search import contains
+from app.repositories.paging import Listing, Query, Slice, fetch_page
+from app.repositories.search import SEARCH_PARAMETER, contains, like_pattern
 
 USER_SORTS = {"email": User.email, "full_name": User.full_name, "created_at": User.created_at}
 USER_COLUMNS = (
@@ -23,6 +24,21 @@ USER_COLUMNS = (
     User.updated_at,
 )
 """What the API shows of a user, read as plain rows (never the password hash)."""
+USER_ROW = select(*USER_COLUMNS).where(User.id == bindparam("user_id"))
+"""One user as a plain row; built once, bound per request."""
+
+
+def _listed(filters: frozenset[str]) -> Query:
+    """The users matching the given filters (:q, :is_active)."""
+    query = select(*USER_COLUMNS)
+    if SEARCH_PARAMETER in filters:
+        query = query.where(contains(User.email) | contains(User.full_name))
+    if "is_active" in filters:
+        query = query.where(User.is_active == bindparam("is_active"))
+    return query
+
+
+USER_LISTING = Listing(_listed, USER_SORTS, User.id)
 
 
 def normalize_email(email: str) -> str:
@@ -37,6 +53,10 @@ class UserRepository(Repository[User]):
         """The user with this id."""
         return await self.session.get(User, user_id)
 
+    async def row(self, user_id: uuid.UUID) -> dict[str, Any] | None:
+        """The user as a plain row keyed by the API's field names (for reading)."""
+        return await self.reader.first(USER_ROW, {"user_id": user_id})
+
     async def get_by_email(self, email: str) -> User | None:
         """The user with this email, compared case-insensitively."""
         return await self.session.scalar(select(User).where(User.email == normalize_email(email)))
@@ -45,15 +65,16 @@ class UserRepository(Repository[User]):
         self, *, q: str | None, is_active: bool | None, sort: str, window: Slice
     ) -> Page[object]:
         """Users matching the filters, one page of plain rows."""
-        query = select(*USER_COLUMNS)
+        filters: dict[str, Any] = {}
         if q is not None:
-            query = query.where(contains(User.email, q) | contains(User.full_name, q))
+            filters[SEARCH_PARAMETER] = like_pattern(q)
         if is_active is not None:
-            query = query.where(User.is_active.is_(is_active))
+            filters["is_active"] = is_active
         return await fetch_page(
-            self.session,
-            query,
-            sort=Sort.parse(sort, USER_SORTS, User.id),
+            self.reader,
+            USER_LISTING,
+            filters=filters,
+            sort=sort,
             scope={"sort": sort, "q": q, "is_active": is_active},
             window=window,
         )

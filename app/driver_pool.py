@@ -1,0 +1,135 @@
+"""The pool of autocommit psycopg connections that read-only requests read through (app.reading).
+
+Small on purpose: connections are opened on demand up to DB_POOL_SIZE + DB_MAX_OVERFLOW and then
+kept (opening one costs PostgreSQL a backend process, so closing the overflow between bursts
+only to open it again cost more than the query), handed to waiters first come, first served,
+and a connection that broke or was left mid-query is closed instead of reused. A checkout that
+waits longer than DB_POOL_TIMEOUT_SECONDS raises SQLAlchemy's pool TimeoutError and a failed
+connect SQLAlchemy's OperationalError, so both answer 503 like any other database outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any, cast
+
+import psycopg
+from psycopg import pq
+from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+Connection = psycopg.AsyncConnection[Any]
+
+
+class DriverPool:
+    """Autocommit psycopg connections, at most ``size`` open at once."""
+
+    def __init__(
+        self,
+        url: URL,
+        dialect: Dialect,
+        *,
+        size: int,
+        timeout: float,
+        connect_args: dict[str, Any],
+    ) -> None:
+        args, params = dialect.create_connect_args(url)
+        self._connect_args = (tuple(args), {**params, **connect_args, "autocommit": True})
+        self._dialect = dialect
+        self.size = size
+        self.timeout = timeout
+        self._idle: deque[Connection] = deque()
+        self._waiters: deque[asyncio.Future[Connection | None]] = deque()
+        self._open = 0
+        """Connections open or being opened, idle or checked out."""
+
+    async def acquire(self) -> Connection:
+        """An idle connection, a new one while under ``size``, else the next one released."""
+        if not self._waiters:
+            if self._idle:
+                return self._idle.pop()
+            if self._open < self.size:
+                return await self._connect()
+        waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            connection = await asyncio.wait_for(waiter, self.timeout)
+        except TimeoutError as error:
+            self._pass_on(waiter)  # handed one just as the time ran out
+            raise PoolTimeout(
+                f"no database connection free within {self.timeout:g} s ({self.size} in use)"
+            ) from error
+        except BaseException:
+            self._pass_on(waiter)
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        if connection is not None:
+            return connection
+        return await self._connect()  # a connection was closed: room for this waiter
+
+    def _pass_on(self, waiter: asyncio.Future[Connection | None]) -> None:
+        """A waiter gave up (cancelled) after being handed a connection: pass it on."""
+        if waiter.done() and not waiter.cancelled():
+            connection = waiter.result()
+            if connection is None:
+                self._wake(None)
+            else:
+                self.release(connection)
+
+    async def _connect(self) -> Connection:
+        self._open += 1
+        args, params = self._connect_args
+        try:
+            return await psycopg.AsyncConnection.connect(*args, **params)
+        except psycopg.Error as error:
+            self._open -= 1
+            self._wake(None)
+            translated = DBAPIError.instance(
+                None, None, error, psycopg.Error, hide_parameters=True, dialect=self._dialect
+            )
+            raise cast(BaseException, translated) from error
+
+    def release(self, connection: Connection) -> None:
+        """Take a connection back: to the longest waiter, else idle; closed when unusable."""
+        usable = (
+            not connection.closed
+            and not connection.broken
+            and connection.info.transaction_status == pq.TransactionStatus.IDLE
+        )
+        if not usable:
+            self._discard(connection)
+            return
+        if not self._wake(connection):
+            self._idle.append(connection)
+
+    def _wake(self, connection: Connection | None) -> bool:
+        """Hand the connection (None: room for a new one) to the longest live waiter."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return True
+        return False
+
+    def _discard(self, connection: Connection) -> None:
+        self._open -= 1
+        if not connection.closed:
+            task = asyncio.get_running_loop().create_task(connection.close())
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+        self._wake(None)
+
+    async def close(self) -> None:
+        """Close every idle connection (at shutdown)."""
+        while self._idle:
+            connection = self._idle.pop()
+            self._open -= 1
+            await connection.close()
+
+
+_closing: set[asyncio.Task[None]] = set()
+"""Connections being closed in the background, referenced until done."""
