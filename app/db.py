@@ -64,6 +64,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             raise ValueError("naive datetimes are not stored; use app.db.utcnow()")
         return value.astimezone(dt.UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """None on PostgreSQL: its sessions run in UTC (see _engine_options), so psycopg already
+        returns aware UTC datetimes and a page of rows skips a call per value."""
+        if dialect.name == "postgresql":
+            return None
+        return super().result_processor(dialect, coltype)
+
     def process_result_value(
         self, value: dt.datetime | None, dialect: Dialect
     ) -> dt.datetime | None:

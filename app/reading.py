@@ -2,7 +2,8 @@
 
 A read-only request on PostgreSQL runs its statements on the pooled psycopg connection itself:
 each statement is compiled by SQLAlchemy once (module-level statements with bind parameters),
-and executed as a prepared statement, without a Session, an execution context or a result
+and executed as a prepared statement with results in binary format (UUIDs and timestamps parse
+faster than from text), without a Session, an execution context or a result
 object per call. Profiled on GET one site, SQLAlchemy's per-execution work cost more CPU than
 psycopg and PostgreSQL together. Anywhere else (SQLite, and the transaction of a writing
 request) statements run on the unit of work's SQLAlchemy connection, with the same results.
@@ -143,7 +144,7 @@ class DriverReader:
         if self._connection is None:
             self._connection = await self._pool.acquire()
         try:
-            cursor = await self._connection.execute(compiled.sql, values, prepare=True)
+            cursor = await self._connection.execute(compiled.sql, values, prepare=True, binary=True)
             raw = await cursor.fetchall()
         except psycopg.Error as error:
             translated = DBAPIError.instance(
