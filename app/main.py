@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,6 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_first_superuser(database, settings, passwords)
+        # Everything loaded so far lives as long as the process: out of the collector's sight,
+        # so a full collection under load walks only what requests allocate (fewer, shorter
+        # pauses in the latency tail).
+        gc.freeze()
         yield
         await settle(ABANDONED_GRACE_SECONDS)
         limiter.close()
