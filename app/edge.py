@@ -11,6 +11,10 @@
    rate-limit check left in the request state; and a 500 problem, without a stack trace, for any
    unhandled exception.
 
+Constant operations (liveness: its answer depends on nothing but the process being up) are
+served by their route once; later plain GETs of the path (no query string) get that same answer
+from memory, with the per-request headers above, so a probe costs next to nothing.
+
 One middleware rather than a stack of them: each layer wrapped `send` and `receive` again and
 the stack cost more than the liveness route itself.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from http import HTTPStatus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,6 +51,13 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _copy(message: Message) -> Message:
+    """A message whose header list can be appended to without touching the original."""
+    if "headers" in message:
+        return {**message, "headers": list(message["headers"])}
+    return dict(message)
+
+
 def _is_preflight(scope: Scope) -> bool:
     names = {key for key, _ in scope["headers"]}
     return scope["method"] == "OPTIONS" and {b"origin", b"access-control-request-method"} <= names
@@ -71,11 +83,15 @@ class EdgeMiddleware:
         allowed_methods: AllowedMethods,
         deadline_seconds: float,
         cors_enabled: bool = False,
+        constant_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.allowed_methods = allowed_methods
         self.deadline_seconds = deadline_seconds
         self.cors_enabled = cors_enabled
+        self.constant_paths = constant_paths
+        self.constants: dict[str, list[Message]] = {}
+        """The first 200 answer to a plain GET of each constant path, as the route sent it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -102,6 +118,14 @@ class EdgeMiddleware:
         if refused is not None:
             await refused(scope, send_with_headers)
             return
+        route_send: Send = send_with_headers
+        if scope["method"] == "GET" and not scope["query_string"]:
+            if scope["path"] in self.constants:
+                for message in self.constants[scope["path"]]:
+                    await send_with_headers(_copy(message))
+                return
+            if scope["path"] in self.constant_paths:
+                route_send = self._keeper(scope["path"], send_with_headers)
 
         async def counted_receive() -> Message:
             message = await receive()
@@ -113,7 +137,7 @@ class EdgeMiddleware:
 
         async def guarded_send(message: Message) -> None:
             if not exchange.abandoned:  # else the client already has its 503
-                await send_with_headers(message)
+                await route_send(message)
 
         deadline = Deadline.start(self.deadline_seconds, scope, exchange, send_with_headers)
         try:
@@ -127,6 +151,20 @@ class EdgeMiddleware:
             await self._last_resort(scope, exchange, send_with_headers, error)
         finally:
             deadline.cancel()
+
+    def _keeper(self, path: str, send: Send) -> Send:
+        """A send that also keeps a 200 answer for the path (messages as the route sent them,
+        before the per-request headers are added)."""
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(_copy(message))
+            done = message["type"] == "http.response.body" and not message.get("more_body")
+            if done and messages[0].get("status") == HTTPStatus.OK:
+                self.constants[path] = messages
+            await send(message)
+
+        return keep
 
     def _refusal(self, scope: Scope) -> _Refusal | None:
         """The answer to a request refused before any work, or None to serve it."""

@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allowed_methods=AllowedMethods(OPERATIONS.values()),
         deadline_seconds=settings.REQUEST_TIMEOUT_SECONDS,
         cors_enabled=bool(settings.cors_origins),
+        constant_paths=frozenset({OPERATIONS["getLiveness"].path}),
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
