@@ -69,25 +69,28 @@ class DriverPool:
                 self._waiters.remove(waiter)
         if connection is not None:
             return connection
-        return await self._connect()  # a connection was closed: room for this waiter
+        return await self._connect(reserved=True)  # a connection was closed: its slot is ours
 
     def _pass_on(self, waiter: asyncio.Future[Connection | None]) -> None:
         """A waiter gave up (cancelled) after being handed a connection: pass it on."""
         if waiter.done() and not waiter.cancelled():
             connection = waiter.result()
             if connection is None:
-                self._wake(None)
+                self._free_slot()
             else:
                 self.release(connection)
 
-    async def _connect(self) -> Connection:
-        self._open += 1
+    async def _connect(self, *, reserved: bool = False) -> Connection:
+        """A new connection in a slot of its own (``reserved``: handed over by `_free_slot`)."""
+        if not reserved:
+            self._open += 1
         args, params = self._connect_args
         try:
             return await psycopg.AsyncConnection.connect(*args, **params)
-        except psycopg.Error as error:
-            self._open -= 1
-            self._wake(None)
+        except BaseException as error:  # cancelled too: the slot must not stay taken
+            self._free_slot()
+            if not isinstance(error, psycopg.Error):
+                raise
             translated = DBAPIError.instance(
                 None, None, error, psycopg.Error, hide_parameters=True, dialect=self._dialect
             )
@@ -115,13 +118,18 @@ class DriverPool:
                 return True
         return False
 
+    def _free_slot(self) -> None:
+        """A connection closed or never opened: its slot goes to the longest live waiter (still
+        counted in ``_open``, so no newcomer takes it before that waiter runs), else is free."""
+        if not self._wake(None):
+            self._open -= 1
+
     def _discard(self, connection: Connection) -> None:
-        self._open -= 1
         if not connection.closed:
             task = asyncio.get_running_loop().create_task(connection.close())
             _closing.add(task)
             task.add_done_callback(_closing.discard)
-        self._wake(None)
+        self._free_slot()
 
     async def close(self) -> None:
         """Close every idle connection (at shutdown)."""
