@@ -27,10 +27,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.types import TypeDecorator
 
 from app import driver_pool as driver_pool_module
-from app.db import UTCDateTime
+from app.db import Database, UTCDateTime
 from app.driver_pool import Connection, DriverPool
 from app.reading import CoreReader, DriverReader, _Compiled
-from app.settings import normalize_database_url
+from app.settings import Settings, normalize_database_url
 from tests.live_server import free_port
 
 URL = normalize_database_url(os.environ.get("TEST_DATABASE_URL", ""))
@@ -372,8 +372,9 @@ ROWS = (
 async def test_the_reader_returns_plain_rows_like_sqlalchemy(
     make_pool: MakePool, dialect: Dialect
 ) -> None:
-    # Timestamps arrive in another time zone: UTCDateTime's result processor must convert.
-    pool = make_pool(size=1, options="-c TimeZone=Asia/Tokyo")
+    # The app's sessions run in UTC (app.db), so on PostgreSQL UTCDateTime needs no result
+    # processor: timestamps written in another offset come back as aware UTC datetimes.
+    pool = make_pool(size=1, options="-c TimeZone=UTC")
     reader = DriverReader(pool, dialect)
     rows = await reader.rows(ROWS, {"word": "hi", "n": 7})
     at = dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)
@@ -389,7 +390,7 @@ async def test_the_reader_returns_plain_rows_like_sqlalchemy(
     reader.release()
     assert not reader.holds_connection
 
-    engine = create_async_engine(URL, connect_args={"options": "-c TimeZone=Asia/Tokyo"})
+    engine = create_async_engine(URL, connect_args={"options": "-c TimeZone=UTC"})
     try:
         async with engine.connect() as connection:
 
@@ -446,3 +447,13 @@ async def test_each_statement_is_compiled_once(
     assert await reader.scalar(other, {}) == 3
     reader.release()
     assert compiled == [statement, other]
+
+
+def test_the_apps_driver_connections_run_in_utc() -> None:
+    # What the reader's timestamps rely on (see the test above).
+    settings = Settings(APP_ENV="development", DATABASE_URL=URL, SECRET_KEY="k" * 40)
+    database = Database(settings)
+    assert database.driver_pool is not None
+    _, params = database.driver_pool._connect_args
+    assert "-c TimeZone=UTC" in params["options"]
+    assert params["autocommit"] is True
