@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import json
 import uuid
@@ -49,7 +50,13 @@ class Position:
 
 def binding(scope: Mapping[str, Any]) -> str:
     """A short fingerprint of what is listed (sort, filters, page size)."""
-    canonical = json.dumps(scope, sort_keys=True, default=str, separators=(",", ":"))
+    return _fingerprint(tuple(sorted(scope.items())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _fingerprint(scope: tuple[tuple[str, Any], ...]) -> str:
+    """The fingerprint of a scope of plain values (the same listing recurs: computed once)."""
+    canonical = json.dumps(dict(scope), sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

@@ -51,7 +51,9 @@ def respond_page(request: Request, envelope: type[BaseModel], page: Page[Any]) -
     they go to JSON in one pass, without building a pydantic model per row; the contract tests
     check the result against ``envelope``'s schema."""
     del envelope  # the schema the body follows; not needed to write it
-    body = {"data": page.items, "meta": page.meta(), "links": page.links(request.url)}
+    query = request.scope["query_string"].decode("latin-1")
+    links = page.links(request_path(request), query)
+    body = {"data": page.items, "meta": page.meta(), "links": links}
     return Response(to_json(body), status_code=200, media_type="application/json")
 
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
-from starlette.datastructures import URL
-
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -53,24 +51,25 @@ class Page(Generic[T]):
             "next_cursor": self.next_cursor,
         }
 
-    def links(self, url: URL) -> dict[str, Any]:
-        """Relative self/first/last/next/prev links keeping the caller's other query parameters.
+    def links(self, path: str, query: str) -> dict[str, Any]:
+        """Relative self/first/last/next/prev links keeping the caller's other query parameters
+        (path and query as the request sent them, the query undecoded).
 
         By page number unless the request used a cursor: then self and next carry cursors."""
         last = max(self.total_pages, 1)
-        query = parse_qsl(url.query, keep_blank_values=True)
-        kept = [(key, value) for key, value in query if key not in PAGING_PARAMETERS]
+        sent = parse_qsl(query, keep_blank_values=True)
+        kept = urlencode([(key, value) for key, value in sent if key not in PAGING_PARAMETERS])
+        prefix = f"{path}?{kept}&" if kept else f"{path}?"
+        size = f"per_page={self.per_page}"
 
         def at(page: int) -> str:
-            query = urlencode([*kept, ("page", str(page)), ("per_page", str(self.per_page))])
-            return f"{url.path}?{query}"
+            return f"{prefix}page={page}&{size}"
 
         def after(cursor: str) -> str:
-            query = urlencode([*kept, ("cursor", cursor), ("per_page", str(self.per_page))])
-            return f"{url.path}?{query}"
+            return f"{prefix}{urlencode([('cursor', cursor)])}&{size}"
 
         if self.by_cursor:
-            own = dict(query).get("cursor", "")
+            own = dict(sent).get("cursor", "")
             current = after(own)
             following = after(self.next_cursor) if self.next_cursor else None
         else:
