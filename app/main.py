@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         await settle(ABANDONED_GRACE_SECONDS)
-        limiter.close()
+        await limiter.close()
         await database.dispose()
         logger.info("database connections closed")
 
