@@ -24,6 +24,8 @@ from app.reading import Reader
 
 Query: TypeAlias = Select[*tuple[Any, ...]]
 """A SELECT of any columns."""
+TOTAL = "_listing_total"
+"""The label of the total when a page statement carries it."""
 Mode = Literal["forward", "backward", "after"]
 """How a page is reached: OFFSET from the start, OFFSET from the end, or after a cursor."""
 
@@ -89,19 +91,27 @@ class Listing:
     query: Callable[[frozenset[str]], Query]
     sorts: Mapping[str, InstrumentedAttribute[Any]]
     tiebreak: InstrumentedAttribute[Any]
+    total: Callable[[frozenset[str]], Query | None] = lambda filters: None
+    """A cheaper exact total for these filters (a kept counter), or None to count the rows."""
     _built: dict[tuple[Any, ...], Query] = field(default_factory=dict, compare=False)
 
     def sort(self, key: str) -> Sort:
         """The Sort for an API sort key (already validated against the spec's enum)."""
         return Sort(self.sorts[key.removeprefix("-")], self.tiebreak, key.startswith("-"))
 
-    def page_statement(self, filters: frozenset[str], sort_key: str, mode: Mode) -> Query:
-        """The statement of one page: :limit rows, from :offset or after a position."""
-        shape = ("page", filters, sort_key, mode)
+    def page_statement(
+        self, filters: frozenset[str], sort_key: str, mode: Mode, *, with_total: bool = False
+    ) -> Query:
+        """The statement of one page: :limit rows, from :offset or after a position; with_total
+        adds the total as a column (TOTAL) of every row, so one round trip reads both."""
+        shape = ("page", filters, sort_key, mode, with_total)
         built = self._built.get(shape)
         if built is None:
             sort = self.sort(sort_key)
             query = self.query(filters)
+            if with_total:
+                total = self.total_statement(filters).scalar_subquery().label(TOTAL)
+                query = query.add_columns(total)
             if mode == "after":
                 query = query.where(sort.after())
             else:
@@ -110,13 +120,17 @@ class Listing:
             built = self._built[shape] = query.order_by(*order).limit(bindparam("limit"))
         return built
 
-    def count_statement(self, filters: frozenset[str]) -> Query:
-        """The statement counting every row the filters match."""
-        shape = ("count", filters)
+    def total_statement(self, filters: frozenset[str]) -> Query:
+        """The statement of the exact total: the listing's own, else a count of every row the
+        filters match."""
+        shape = ("total", filters)
         built = self._built.get(shape)
         if built is None:
-            counted = self.query(filters).subquery()
-            built = self._built[shape] = select(func.count()).select_from(counted)
+            built = self.total(filters)
+            if built is None:
+                counted = self.query(filters).subquery()
+                built = select(func.count()).select_from(counted)
+            self._built[shape] = built
         return built
 
 
@@ -128,41 +142,52 @@ async def fetch_page(
     sort: str,
     scope: Mapping[str, Any],
     window: Slice,
-    total: int | None = None,
 ) -> Page[Any]:
-    """One page of the listing as plain rows. ``filters`` are the bound values of the given
-    filters (and of the listing's own scope, such as org_id); ``scope`` names the listing (sort
-    and filters) a cursor is bound to; ``total`` is the exact count when the caller keeps one,
-    else the rows are counted."""
+    """One page of the listing as plain rows, with the exact total. ``filters`` are the bound
+    values of the given filters (and of the listing's own scope, such as org_id); ``scope``
+    names the listing (sort and filters) a cursor is bound to.
+
+    The first page and a cursor's page read their rows and the total in one statement; a later
+    page number needs the total first (to know whether to read it from the end)."""
     given = frozenset(filters)
-    if total is None:
-        total = int(await reader.scalar(listing.count_statement(given), filters) or 0)
     binding = {**scope, "per_page": window.per_page}
     ordering = listing.sort(sort)
-    page = window.page
-    if window.cursor is not None:
-        position = ordering.decode(window.cursor, binding)
-        page = position.page
-        statement = listing.page_statement(given, sort, "after")
-        values = {"after_value": position.value, "after_tiebreak": position.tiebreak}
-        items = await reader.rows(statement, {**filters, **values, "limit": window.per_page + 1})
-    else:
-        start = (page - 1) * window.per_page
-        if start >= total:
-            return Page([], total, page, window.per_page)
-        if start > total // 2:
-            # Past the middle, walk from the end: the last page costs what the first one does.
-            end = min(start + window.per_page, total)
-            statement = listing.page_statement(given, sort, "backward")
-            limits = {"offset": total - end, "limit": end - start}
-            items = await reader.rows(statement, {**filters, **limits})
-            items.reverse()
-            return _page(items, end < total, total, page, window, ordering, binding)
-        statement = listing.page_statement(given, sort, "forward")
-        limits = {"offset": start, "limit": window.per_page + 1}
+    if window.cursor is not None or window.page == 1:
+        if window.cursor is not None:
+            position = ordering.decode(window.cursor, binding)
+            page = position.page
+            mode: Mode = "after"
+            bound = {"after_value": position.value, "after_tiebreak": position.tiebreak}
+        else:
+            page, mode, bound = 1, "forward", {"offset": 0}
+        statement = listing.page_statement(given, sort, mode, with_total=True)
+        items = await reader.rows(statement, {**filters, **bound, "limit": window.per_page + 1})
+        total = int(items[0][TOTAL]) if items else await _total(reader, listing, filters)
+        for item in items:
+            del item[TOTAL]
+        more = len(items) > window.per_page
+        return _page(items[: window.per_page], more, total, page, window, ordering, binding)
+    total = await _total(reader, listing, filters)
+    start = (window.page - 1) * window.per_page
+    if start >= total:
+        return Page([], total, window.page, window.per_page)
+    if start > total // 2:
+        # Past the middle, walk from the end: the last page costs what the first one does.
+        end = min(start + window.per_page, total)
+        statement = listing.page_statement(given, sort, "backward")
+        limits = {"offset": total - end, "limit": end - start}
         items = await reader.rows(statement, {**filters, **limits})
+        items.reverse()
+        return _page(items, end < total, total, window.page, window, ordering, binding)
+    statement = listing.page_statement(given, sort, "forward")
+    limits = {"offset": start, "limit": window.per_page + 1}
+    items = await reader.rows(statement, {**filters, **limits})
     more = len(items) > window.per_page
-    return _page(items[: window.per_page], more, total, page, window, ordering, binding)
+    return _page(items[: window.per_page], more, total, window.page, window, ordering, binding)
+
+
+async def _total(reader: Reader, listing: Listing, filters: Mapping[str, Any]) -> int:
+    return int(await reader.scalar(listing.total_statement(frozenset(filters)), filters) or 0)
 
 
 def _page(

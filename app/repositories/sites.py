@@ -50,7 +50,14 @@ def _listed(filters: frozenset[str]) -> Query:
     return query
 
 
-SITE_LISTING = Listing(_listed, SITE_SORTS, Site.id)
+def _counted(filters: frozenset[str]) -> Query | None:
+    """The total from the kept counters, unless a search needs its matches counted."""
+    if SEARCH_PARAMETER in filters:
+        return None
+    return SITE_TOTAL_WITH_STATUS if "status" in filters else SITE_TOTAL
+
+
+SITE_LISTING = Listing(_listed, SITE_SORTS, Site.id, _counted)
 
 
 class SiteRepository(Repository[Site]):
@@ -131,5 +138,4 @@ class SiteRepository(Repository[Site]):
             sort=sort,
             scope={"sort": sort, "q": q, "status": status},
             window=window,
-            total=None if q is not None else await self.total(org_id, status),
         )

@@ -212,3 +212,36 @@ async def _walk_by_cursor_keyed(
         if body["meta"]["next_cursor"] is None:
             return found, pages
         params = {"sort": sort, "per_page": 2, "cursor": body["meta"]["next_cursor"]}
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "active"}, {"q": "Site"}])
+async def test_a_cursor_page_left_empty_still_has_the_exact_total(
+    client: httpx.AsyncClient,
+    org_with_sites: tuple[dict[str, str], uuid.UUID],
+    params: dict[str, Any],
+) -> None:
+    # A first or cursor page reads its total with its rows; with no rows left to carry it, the
+    # total is read on its own, and must still be exact.
+    headers, org_id = org_with_sites
+    url = f"/api/v1/organizations/{org_id}/sites"
+    listed = {**params, "sort": "created_at", "per_page": 100}
+    everything = (await client.get(url, params=listed, headers=headers)).json()
+    rest, last_two = everything["data"][:-2], everything["data"][-2:]
+    assert len(last_two) == 2 and rest
+    first = await client.get(
+        url, params={**listed, "per_page": len(everything["data"]) - 2}, headers=headers
+    )
+    cursor = first.json()["meta"]["next_cursor"]
+    assert cursor is not None and first.json()["meta"]["total"] == everything["meta"]["total"]
+    for site in last_two:
+        deleted = await client.delete(f"{url}/{site['id']}", headers=headers)
+        assert deleted.status_code == 204
+    after = await client.get(
+        url,
+        params={**listed, "per_page": len(everything["data"]) - 2, "cursor": cursor},
+        headers=headers,
+    )
+    assert after.status_code == 200, after.text
+    assert after.json()["data"] == []
+    assert after.json()["meta"]["total"] == everything["meta"]["total"] - 2
+    assert after.json()["meta"]["next_cursor"] is None
