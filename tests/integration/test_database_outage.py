@@ -1,7 +1,8 @@
-"""A real uvicorn on a private PostgreSQL under write load, while the database is stopped and
-restarted, then frozen (SIGSTOP) and thawed: every request is answered (201, or 503
-`database_unavailable` with Retry-After, never a 500 and never a hang past the request deadline),
-the service recovers by itself, and every acknowledged write is in the database afterwards.
+"""A real uvicorn on a private PostgreSQL under write and read load, while the database is
+stopped and restarted, then frozen (SIGSTOP) and thawed: every request is answered (201 or 200,
+or 503 `database_unavailable` with Retry-After, never a 500 and never a hang past the request
+deadline), the service recovers by itself - writes through the ORM's pool and reads through the
+driver pool alike - and every acknowledged write is in the database afterwards.
 
 Needs the PostgreSQL server binaries (skipped with the reason otherwise); it never touches a
 shared server."""
@@ -31,6 +32,7 @@ CLIENT_TIMEOUT = REQUEST_TIMEOUT + 7
 WAIT = 90
 """How long to wait for a state the test expects (an outage noticed, a recovery)."""
 WRITERS = 4
+READERS = 2
 
 
 @dataclass
@@ -74,6 +76,39 @@ class Load:
             return sum(1 for answer in self.answers if answer[0] == status)
 
 
+@dataclass
+class Reads:
+    """Readers listing organizations (read-only requests: the driver pool), recording answers."""
+
+    server: LiveServer
+    token: str
+    answers: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self) -> None:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        with httpx.Client(
+            base_url=self.server.url, headers=headers, timeout=CLIENT_TIMEOUT
+        ) as http:
+            while not self.stop.is_set():
+                try:
+                    response = http.get("/api/v1/organizations", params={"per_page": 5})
+                except httpx.HTTPError as exc:
+                    with self.lock:
+                        self.failures.append(f"GET: {type(exc).__name__}")
+                    continue
+                code = response.json().get("code") if response.status_code >= 400 else None
+                with self.lock:
+                    answer = (response.status_code, code, response.headers.get("retry-after"))
+                    self.answers.append(answer)
+
+    def count(self, status: int) -> int:
+        with self.lock:
+            return sum(1 for answer in self.answers if answer[0] == status)
+
+
 def wait_for(what: str, condition: Callable[[], bool]) -> None:
     deadline = time.monotonic() + WAIT
     while not condition():
@@ -87,7 +122,11 @@ def ready(server: LiveServer) -> int:
 
 
 def outage_and_recovery(
-    load: Load, server: LiveServer, cut: Callable[[], None], heal: Callable[[], None]
+    load: Load,
+    reads: Reads,
+    server: LiveServer,
+    cut: Callable[[], None],
+    heal: Callable[[], None],
 ) -> None:
     """Cut the database under load, see 503s, heal it, see successes again."""
     before = load.count(503)
@@ -98,10 +137,11 @@ def outage_and_recovery(
     database = next(check for check in health.json()["checks"] if check["name"] == "database")
     assert database["status"] == "fail"
     assert database["detail"] in {"unreachable", f"timed out after {REQUEST_TIMEOUT / 2:g} s"}
-    created = load.count(201)
+    created, read = load.count(201), reads.count(200)
     heal()
     wait_for("readiness after the outage", lambda: ready(server) == 200)
     wait_for("writes after the outage", lambda: load.count(201) > created + WRITERS)
+    wait_for("reads after the outage", lambda: reads.count(200) > read + READERS)
 
 
 @pytest.fixture
@@ -131,25 +171,32 @@ def test_writes_survive_a_restart_and_a_freeze(cluster: PrivateCluster) -> None:
             json={"email": SUPERADMIN_EMAIL, "password": SUPERADMIN_PASSWORD},
             timeout=CLIENT_TIMEOUT,
         )
-        load = Load(server, login.json()["data"]["access_token"])
-        writers = [threading.Thread(target=load.run) for _ in range(WRITERS)]
-        for writer in writers:
-            writer.start()
+        token = login.json()["data"]["access_token"]
+        load, reads = Load(server, token), Reads(server, token)
+        workers = [threading.Thread(target=load.run) for _ in range(WRITERS)]
+        workers += [threading.Thread(target=reads.run) for _ in range(READERS)]
+        for worker in workers:
+            worker.start()
         try:
             wait_for("writes before any outage", lambda: load.count(201) > WRITERS)
-            outage_and_recovery(load, server, cluster.stop, cluster.start)
-            outage_and_recovery(load, server, cluster.freeze, cluster.thaw)
+            wait_for("reads before any outage", lambda: reads.count(200) > READERS)
+            outage_and_recovery(load, reads, server, cluster.stop, cluster.start)
+            outage_and_recovery(load, reads, server, cluster.freeze, cluster.thaw)
         finally:
             load.stop.set()
+            reads.stop.set()
             cluster.thaw()
-            for writer in writers:
-                writer.join(timeout=CLIENT_TIMEOUT * 2)
+            for worker in workers:
+                worker.join(timeout=CLIENT_TIMEOUT * 2)
         log = server.log()
 
     assert not load.failures, load.failures
+    assert not reads.failures, reads.failures
     statuses = {status for status, _, _ in load.answers}
     assert statuses <= {201, 503}, (statuses, log[-3000:])
-    for status, code, retry_after in load.answers:
+    assert {status for status, _, _ in reads.answers} <= {200, 503}, log[-3000:]
+    assert reads.count(503) > 0, "the reads saw the outages"
+    for status, code, retry_after in load.answers + reads.answers:
         if status == 503:
             assert code == "database_unavailable"
             assert retry_after is not None and int(retry_after) >= 1
