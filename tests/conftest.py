@@ -4,6 +4,7 @@ one per pytest-xdist worker), the app on it, an HTTP client, and clean tables fo
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -175,3 +176,12 @@ def redis_url() -> str:
         pytest.skip("TEST_REDIS_URL is not set; .ci/run sets it to the machine's Redis")
     redis.Redis.from_url(url).ping()
     return url
+
+
+@pytest.fixture
+def black_hole() -> Iterator[int]:
+    """A port that accepts TCP connections and never says a word, like a frozen server."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield int(listener.getsockname()[1])

@@ -36,32 +36,31 @@ READERS = 2
 
 
 @dataclass
-class Load:
-    """Writers creating organizations with unique names, recording every answer."""
+class Clients:
+    """Clients calling the server back to back until stopped, recording every answer."""
 
     server: LiveServer
     token: str
-    acknowledged: set[str] = field(default_factory=set)
     answers: list[tuple[int, str | None, str | None]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    names: Iterator[int] = field(default_factory=itertools.count)
 
-    def write(self, http: httpx.Client) -> None:
-        with self.lock:
-            name = f"load-{next(self.names)}"
+    def call(self, http: httpx.Client) -> httpx.Response | None:
+        """One call, recorded; None when it got no answer (a hang or a dropped connection)."""
         try:
-            response = http.post("/api/v1/organizations", json={"name": name})
+            response = self.request(http)
         except httpx.HTTPError as exc:  # a hang past CLIENT_TIMEOUT, or a dropped connection
             with self.lock:
-                self.failures.append(f"{name}: {type(exc).__name__}")
-            return
+                self.failures.append(f"{type(exc).__name__}")
+            return None
         code = response.json().get("code") if response.status_code >= 400 else None
         with self.lock:
             self.answers.append((response.status_code, code, response.headers.get("retry-after")))
-            if response.status_code == 201:
-                self.acknowledged.add(name)
+        return response
+
+    def request(self, http: httpx.Client) -> httpx.Response:
+        raise NotImplementedError
 
     def run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -69,7 +68,7 @@ class Load:
             base_url=self.server.url, headers=headers, timeout=CLIENT_TIMEOUT
         ) as http:
             while not self.stop.is_set():
-                self.write(http)
+                self.call(http)
 
     def count(self, status: int) -> int:
         with self.lock:
@@ -77,36 +76,28 @@ class Load:
 
 
 @dataclass
-class Reads:
-    """Readers listing organizations (read-only requests: the driver pool), recording answers."""
+class Load(Clients):
+    """Writers creating organizations with unique names; what was acknowledged is kept."""
 
-    server: LiveServer
-    token: str
-    answers: list[tuple[int, str | None, str | None]] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    stop: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    acknowledged: set[str] = field(default_factory=set)
+    names: Iterator[int] = field(default_factory=itertools.count)
 
-    def run(self) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(
-            base_url=self.server.url, headers=headers, timeout=CLIENT_TIMEOUT
-        ) as http:
-            while not self.stop.is_set():
-                try:
-                    response = http.get("/api/v1/organizations", params={"per_page": 5})
-                except httpx.HTTPError as exc:
-                    with self.lock:
-                        self.failures.append(f"GET: {type(exc).__name__}")
-                    continue
-                code = response.json().get("code") if response.status_code >= 400 else None
-                with self.lock:
-                    answer = (response.status_code, code, response.headers.get("retry-after"))
-                    self.answers.append(answer)
-
-    def count(self, status: int) -> int:
+    def request(self, http: httpx.Client) -> httpx.Response:
         with self.lock:
-            return sum(1 for answer in self.answers if answer[0] == status)
+            name = f"load-{next(self.names)}"
+        response = http.post("/api/v1/organizations", json={"name": name})
+        if response.status_code == 201:
+            with self.lock:
+                self.acknowledged.add(name)
+        return response
+
+
+@dataclass
+class Reads(Clients):
+    """Readers listing organizations (read-only requests: the driver pool)."""
+
+    def request(self, http: httpx.Client) -> httpx.Response:
+        return http.get("/api/v1/organizations", params={"per_page": 5})
 
 
 def wait_for(what: str, condition: Callable[[], bool]) -> None:

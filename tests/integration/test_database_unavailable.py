@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -23,15 +22,6 @@ from tests.factories import bearer_headers
 from tests.live_server import ROOT, free_port
 
 DRIVER_WORDS = ("127.0.0.1", "port", "psycopg", "sqlite", "sqlalche", "connection", "refused")
-
-
-@pytest.fixture
-def black_hole() -> Iterator[int]:
-    """A port that accepts TCP connections and never says a word, like a frozen server."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield int(listener.getsockname()[1])
 
 
 async def client_for(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import socket
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import psycopg
@@ -90,15 +89,6 @@ async def monitor() -> AsyncIterator[Connection]:
     conninfo = make_url(URL).set(drivername="postgresql").render_as_string(hide_password=False)
     async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
         yield connection
-
-
-@pytest.fixture
-def black_hole() -> Iterator[int]:
-    """A port that accepts TCP connections and never says a word."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield int(listener.getsockname()[1])
 
 
 def application_name(pool: DriverPool) -> str:
