@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from fastapi import Request, Response
@@ -17,13 +18,13 @@ def request_path(request: Request) -> str:
     return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
 
 
-def _json(envelope: BaseModel, status_code: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(
-        envelope.model_dump_json(by_alias=True),
-        status_code=status_code,
-        headers=headers,
-        media_type="application/json",
-    )
+@functools.cache
+def _data_type(envelope: type[BaseModel]) -> type[BaseModel]:
+    """The model an envelope's `data` holds (SiteEnvelope -> Site)."""
+    data_type = envelope.model_fields["data"].annotation
+    if not (isinstance(data_type, type) and issubclass(data_type, BaseModel)):
+        raise TypeError(f"{envelope.__name__}.data is not a model")
+    return data_type
 
 
 def respond_single(
@@ -34,14 +35,20 @@ def respond_single(
     status_code: int,
     location_field: str | None,
 ) -> Response:
-    """`{data, links: {self}}`; a created resource's self link is also its Location."""
+    """`{data, links: {self}}`; a created resource's self link is also its Location.
+
+    The handler's result is already a validated model: it is checked to be the envelope's own
+    and written as is, not validated again inside a new envelope."""
+    expected = _data_type(envelope)
+    if type(data) is not expected:
+        raise TypeError(f"{envelope.__name__} holds {expected.__name__}, not {type(data).__name__}")
     self_link = request_path(request)
     headers: dict[str, str] = {}
     if location_field is not None:
         self_link = f"{self_link}/{getattr(data, location_field)}"
         headers["Location"] = self_link
-    body = envelope.model_validate({"data": data, "links": {"self": self_link}})
-    return _json(body, status_code, headers)
+    body = to_json({"data": data, "links": {"self": self_link}}, by_alias=True)
+    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
 
 
 def respond_page(request: Request, envelope: type[BaseModel], page: Page[Any]) -> Response:
