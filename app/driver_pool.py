@@ -97,13 +97,18 @@ class DriverPool:
             raise cast(BaseException, translated) from error
 
     def release(self, connection: Connection) -> None:
-        """Take a connection back: to the longest waiter, else idle; closed when unusable."""
+        """Take a connection back: to the longest waiter, else idle; closed when unusable. One
+        that broke (the server restarted, or dropped it) takes the idle ones with it: they were
+        opened before the failure too, and would each fail a request of their own."""
         usable = (
             not connection.closed
             and not connection.broken
             and connection.info.transaction_status == pq.TransactionStatus.IDLE
         )
         if not usable:
+            if connection.broken:
+                while self._idle:
+                    self._discard(self._idle.pop())
             self._discard(connection)
             return
         if not self._wake(connection):

@@ -295,6 +295,35 @@ async def test_a_broken_connection_is_closed_and_replaced(
     assert pool._open == 1
 
 
+async def test_a_broken_connection_takes_the_idle_ones_with_it(
+    make_pool: MakePool, monitor: Connection, dialect: Dialect
+) -> None:
+    # A restarted server leaves every pooled connection dead: after the first failure the rest
+    # are dropped too, so the next request gets a new connection instead of a second 503.
+    pool = make_pool(size=2, timeout=1)
+    statement = select(literal(1).label("one"))
+    first, second = DriverReader(pool, dialect), DriverReader(pool, dialect)
+    assert await first.scalar(statement, {}) == await second.scalar(statement, {}) == 1
+    first.release()
+    second.release()
+    old = await backends(monitor, pool)
+    assert len(old) == 2
+    for pid in old:
+        await monitor.execute("SELECT pg_terminate_backend(%s, 2000)", [pid])
+
+    failing = DriverReader(pool, dialect)
+    with pytest.raises(OperationalError):
+        await failing.scalar(statement, {})
+    failing.release()
+    assert not pool._idle
+
+    fresh = DriverReader(pool, dialect)
+    assert await fresh.scalar(statement, {}) == 1
+    fresh.release()
+    assert not (await backends_once_settled(monitor, pool, 1)) & old
+    assert pool._open == 1
+
+
 async def test_a_refused_connect_raises_operational_error_and_frees_its_slot(
     make_pool: MakePool,
 ) -> None:
