@@ -112,16 +112,23 @@ class RateLimiter:
         self.enabled = settings.RATE_LIMIT_ENABLED
         self.rules = RateLimitRules.from_settings(settings)
         redis_url = settings.REDIS_URL.get_secret_value() if settings.REDIS_URL else None
-        self.uses_redis = redis_url is not None
-        self._redis = _redis_strategy(redis_url) if redis_url is not None else None
-        limiter = Limiter(
-            key_func=get_remote_address,
-            strategy="moving-window",
-            storage_uri="memory://",
-            enabled=self.enabled,
-        )
-        self._memory: Strategy = limiter.limiter
+        self._strategy: AsyncMovingWindow | Strategy
+        if redis_url is not None:
+            self._strategy = _redis_strategy(redis_url)
+        else:
+            memory = Limiter(
+                key_func=get_remote_address,
+                strategy="moving-window",
+                storage_uri="memory://",
+                enabled=self.enabled,
+            )
+            self._strategy = memory.limiter
         self._down_until: float | None = None
+
+    @property
+    def uses_redis(self) -> bool:
+        """Whether the counters live in Redis (shared), rather than in this process."""
+        return isinstance(self._strategy, AsyncMovingWindow)
 
     async def hit(self, item: RateLimitItem, *identifiers: str) -> Quota | None:
         """Count one request against ``item`` for ``identifiers``; None when failing open."""
@@ -146,26 +153,26 @@ class RateLimiter:
         Left to the garbage collector, each app's Redis sockets and pool finalizers outlive it
         and run at arbitrary points of whatever code triggers a collection later.
         """
-        if self._redis is not None:
-            await self._redis.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
-        storage = self._memory.storage
-        if isinstance(storage, MemoryStorage):
-            storage.timer.cancel()
+        if isinstance(self._strategy, AsyncMovingWindow):
+            await self._strategy.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
+        elif isinstance(self._strategy.storage, MemoryStorage):
+            self._strategy.storage.timer.cancel()
 
     async def ping(self) -> None:
         """Raise when the store cannot be reached (for /health/deps)."""
-        if self._redis is None:
+        if not isinstance(self._strategy, AsyncMovingWindow):
             return
-        if not await self._redis.storage.check():
+        if not await self._strategy.storage.check():
             raise ConnectionError("the rate-limit store did not answer")
 
     async def _hit(
         self, item: RateLimitItem, identifiers: tuple[str, ...]
     ) -> tuple[bool, float, int]:
-        if self._redis is not None:
-            allowed = await self._redis.hit(item, *identifiers)
-            reset_at, remaining = await self._redis.get_window_stats(item, *identifiers)
+        strategy = self._strategy
+        if isinstance(strategy, AsyncMovingWindow):
+            allowed = await strategy.hit(item, *identifiers)
+            reset_at, remaining = await strategy.get_window_stats(item, *identifiers)
         else:
-            allowed = self._memory.hit(item, *identifiers)
-            reset_at, remaining = self._memory.get_window_stats(item, *identifiers)
+            allowed = strategy.hit(item, *identifiers)
+            reset_at, remaining = strategy.get_window_stats(item, *identifiers)
         return allowed, reset_at, remaining
