@@ -104,9 +104,8 @@ class Listing:
     ) -> Query:
         """The statement of one page: :limit rows, from :offset or after a position; with_total
         adds the total as a column (TOTAL) of every row, so one round trip reads both."""
-        shape = ("page", filters, sort_key, mode, with_total)
-        built = self._built.get(shape)
-        if built is None:
+
+        def build() -> Query:
             sort = self.sort(sort_key)
             query = self.query(filters)
             if with_total:
@@ -117,20 +116,31 @@ class Listing:
             else:
                 query = query.offset(bindparam("offset"))
             order = sort.order_by(reverse=mode == "backward")
-            built = self._built[shape] = query.order_by(*order).limit(bindparam("limit"))
-        return built
+            return query.order_by(*order).limit(bindparam("limit"))
+
+        return self._once(("page", filters, sort_key, mode, with_total), build)
 
     def total_statement(self, filters: frozenset[str]) -> Query:
         """The statement of the exact total: the listing's own, else a count of every row the
         filters match."""
-        shape = ("total", filters)
+
+        def build() -> Query:
+            own = self.total(filters)
+            if own is not None:
+                return own
+            return select(func.count()).select_from(self.query(filters).subquery())
+
+        return self._once(("total", filters), build)
+
+    async def count(self, reader: Reader, filters: Mapping[str, Any]) -> int:
+        """The exact total of the rows the filters (their bound values) match."""
+        return int(await reader.scalar(self.total_statement(frozenset(filters)), filters) or 0)
+
+    def _once(self, shape: tuple[Any, ...], build: Callable[[], Query]) -> Query:
+        """The statement of this shape, built the first time it is asked for."""
         built = self._built.get(shape)
         if built is None:
-            built = self.total(filters)
-            if built is None:
-                counted = self.query(filters).subquery()
-                built = select(func.count()).select_from(counted)
-            self._built[shape] = built
+            built = self._built[shape] = build()
         return built
 
 
@@ -162,12 +172,12 @@ async def fetch_page(
             page, mode, bound = 1, "forward", {"offset": 0}
         statement = listing.page_statement(given, sort, mode, with_total=True)
         items = await reader.rows(statement, {**filters, **bound, "limit": window.per_page + 1})
-        total = int(items[0][TOTAL]) if items else await _total(reader, listing, filters)
+        total = int(items[0][TOTAL]) if items else await listing.count(reader, filters)
         for item in items:
             del item[TOTAL]
         more = len(items) > window.per_page
         return _page(items[: window.per_page], more, total, page, window, ordering, binding)
-    total = await _total(reader, listing, filters)
+    total = await listing.count(reader, filters)
     start = (window.page - 1) * window.per_page
     if start >= total:
         return Page([], total, window.page, window.per_page)
@@ -184,10 +194,6 @@ async def fetch_page(
     items = await reader.rows(statement, {**filters, **limits})
     more = len(items) > window.per_page
     return _page(items[: window.per_page], more, total, window.page, window, ordering, binding)
-
-
-async def _total(reader: Reader, listing: Listing, filters: Mapping[str, Any]) -> int:
-    return int(await reader.scalar(listing.total_statement(frozenset(filters)), filters) or 0)
 
 
 def _page(

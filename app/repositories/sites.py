@@ -108,13 +108,10 @@ class SiteRepository(Repository[Site]):
 
     async def total(self, org_id: uuid.UUID, status: str | None) -> int:
         """How many sites the organization has (with this status), from the counters."""
-        if status is None:
-            total = await self.reader.scalar(SITE_TOTAL, {"org_id": org_id})
-        else:
-            total = await self.reader.scalar(
-                SITE_TOTAL_WITH_STATUS, {"org_id": org_id, "status": status}
-            )
-        return int(total or 0)
+        filters: dict[str, Any] = {"org_id": org_id}
+        if status is not None:
+            filters["status"] = status
+        return await SITE_LISTING.count(self.reader, filters)
 
     async def search(
         self,
