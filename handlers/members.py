@@ -39,12 +39,17 @@ def _require_manageable(ctx: RequestContext, target: Role) -> None:
         )
 
 
+def _no_such_member() -> NotFound:
+    """The 404 of a member the organization does not have."""
+    return NotFound("No such member in this organization.", code="member_not_found")
+
+
 async def _existing(
     ctx: RequestContext, org_id: uuid.UUID, user_id: uuid.UUID
 ) -> tuple[orm.Membership, orm.User]:
     found = await MembershipRepository(ctx.unit_of_work).get(org_id, user_id)
     if found is None:
-        raise NotFound("No such member in this organization.", code="member_not_found")
+        raise _no_such_member()
     return found
 
 
@@ -104,7 +109,7 @@ class MemberHandlers:
     ) -> Member:
         row = await MembershipRepository(ctx.unit_of_work).row(org_id, user_id)
         if row is None:
-            raise NotFound("No such member in this organization.", code="member_not_found")
+            raise _no_such_member()
         return Member.model_validate(row)
 
     async def update_organization_member(

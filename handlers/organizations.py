@@ -22,10 +22,15 @@ def to_organization(row: orm.Organization) -> Organization:
     return Organization.model_validate(row, from_attributes=True)
 
 
+def _no_such_organization() -> NotFound:
+    """The 404 of an organization that does not exist."""
+    return NotFound("No such organization.", code="organization_not_found")
+
+
 async def _existing(ctx: RequestContext, org_id: uuid.UUID) -> orm.Organization:
     organization = await OrganizationRepository(ctx.unit_of_work).get(org_id)
     if organization is None:
-        raise NotFound("No such organization.", code="organization_not_found")
+        raise _no_such_organization()
     return organization
 
 
@@ -73,7 +78,7 @@ class OrganizationHandlers:
     async def get_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> Organization:
         row = await OrganizationRepository(ctx.unit_of_work).row(org_id)
         if row is None:
-            raise NotFound("No such organization.", code="organization_not_found")
+            raise _no_such_organization()
         return Organization.model_validate(row)
 
     async def update_organization(

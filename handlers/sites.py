@@ -18,10 +18,15 @@ def to_site(row: orm.Site) -> Site:
     return Site.model_validate(row, from_attributes=True)
 
 
+def _no_such_site() -> NotFound:
+    """The 404 of a site the organization does not have."""
+    return NotFound("No such site in this organization.", code="site_not_found")
+
+
 async def _existing(ctx: RequestContext, org_id: uuid.UUID, site_id: uuid.UUID) -> orm.Site:
     site = await SiteRepository(ctx.unit_of_work).get(org_id, site_id)
     if site is None:
-        raise NotFound("No such site in this organization.", code="site_not_found")
+        raise _no_such_site()
     return site
 
 
@@ -64,7 +69,7 @@ class SiteHandlers:
     async def get_site(self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID) -> Site:
         row = await SiteRepository(ctx.unit_of_work).row(org_id, site_id)
         if row is None:
-            raise NotFound("No such site in this organization.", code="site_not_found")
+            raise _no_such_site()
         return Site.model_validate(row)
 
     async def update_site(

@@ -22,17 +22,22 @@ def to_user(row: orm.User) -> User:
     return User.model_validate(row, from_attributes=True)
 
 
+def _no_such_user() -> NotFound:
+    """The 404 of a user that does not exist."""
+    return NotFound("No such user.", code="user_not_found")
+
+
 async def _existing(ctx: RequestContext, user_id: uuid.UUID) -> orm.User:
     user = await UserRepository(ctx.unit_of_work).get(user_id)
     if user is None:
-        raise NotFound("No such user.", code="user_not_found")
+        raise _no_such_user()
     return user
 
 
 async def _read(ctx: RequestContext, user_id: uuid.UUID) -> User:
     row = await UserRepository(ctx.unit_of_work).row(user_id)
     if row is None:
-        raise NotFound("No such user.", code="user_not_found")
+        raise _no_such_user()
     return User.model_validate(row)
 
 
