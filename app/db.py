@@ -142,12 +142,9 @@ class Database:
         if settings.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
             event.listen(self.engine.sync_engine, "begin", _begin_sqlite_write_immediately)
-            # One file, one pool: switching a pysqlite connection to autocommit costs nothing.
-            self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            # A pool of its own, its connections in autocommit from the start: switching a pooled
-            # connection in and out of autocommit on every checkout cost more than the query.
-            self.read_engine = self._create_engine(settings, isolation_level="AUTOCOMMIT")
+        # Reads in autocommit on the same pool. On PostgreSQL read-only requests read through the
+        # driver pool below, so this serves only an ORM session a read-only handler might open.
+        self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.writing = async_sessionmaker(
             self.engine.execution_options(**WRITE_TRANSACTION),
@@ -214,6 +211,5 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        await self.read_engine.dispose()
         if self.driver_pool is not None:
             await self.driver_pool.close()
