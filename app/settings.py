@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     DB_STATEMENT_TIMEOUT_SECONDS: float = Field(default=5, gt=0, le=600)
     REQUEST_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=600)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    LOG_FORMAT: Literal["json", "text"] = "json"
+    METRICS_ENABLED: bool = True
+    METRICS_TOKEN: SecretStr | None = None
+    BUILD_REVISION: str | None = None
     REDIS_URL: SecretStr | None = None
     RATE_LIMIT_ENABLED: bool = True
     RATE_LIMIT_LOGIN_PER_IP: str = "20/minute"
@@ -141,6 +145,13 @@ class Settings(BaseSettings):
                 f"must be {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters, like every "
                 "user's password"
             )
+        return value
+
+    @field_validator("METRICS_TOKEN")
+    @classmethod
+    def _valid_metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(f"METRICS_TOKEN needs at least {MIN_SECRET_KEY_LENGTH} characters")
         return value
 
     @field_validator("REDIS_URL")
