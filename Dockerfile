@@ -33,12 +33,16 @@ RUN python -m compileall -q --invalidation-mode unchecked-hash \
 
 # ---- runtime: the interpreter, the venv and the app only (no pip cache, compiler or tests) ----
 FROM ${PYTHON_IMAGE} AS runtime
+# The git revision orgsites_build_info reports (kept in /app/REVISION; the BUILD_REVISION
+# setting overrides it): docker build --build-arg BUILD_REVISION="$(git rev-parse HEAD)" .
+ARG BUILD_REVISION=unknown
 LABEL org.opencontainers.image.title="orgsites-api" \
       org.opencontainers.image.description="Schema-first API for users, organizations and sites"
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    APP_ENV=production
+    APP_ENV=production \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/orgsites-metrics
 # The standard library compiled too, in case the base image ships it without bytecode
 # (otherwise each worker compiles it in memory at every start: 15 s instead of 2).
 RUN python -m compileall -q -x '/(test|tests|idle_test)/' \
@@ -49,6 +53,7 @@ RUN python -m compileall -q -x '/(test|tests|idle_test)/' \
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+RUN printf '%s\n' "$BUILD_REVISION" > /app/REVISION
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

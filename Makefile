@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 dotenv = $(shell sed -n "s/^$(1)=[\"']\{0,1\}\([^\"']*\)[\"']\{0,1\}[[:space:]]*$$/\1/p" .env 2>/dev/null | tail -n 1)
 HOST ?= $(or $(call dotenv,HOST),127.0.0.1)
 PORT ?= $(or $(call dotenv,PORT),8000)
+# Human-readable log lines for local runs, unless the environment or .env chooses json.
+LOG_FORMAT ?= $(or $(call dotenv,LOG_FORMAT),text)
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-dev
 # One universal lock for every supported Python (3.11.0 and up) and platform: packages needed on
@@ -56,7 +58,8 @@ migrations: $(STAMP) ## Autogenerate a migration from the models: make migration
 	$(BIN)/ruff check --quiet --fix alembic/versions
 	$(BIN)/ruff format --quiet alembic/versions
 
-run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000)
+run: export LOG_FORMAT := $(LOG_FORMAT)
+run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000; text logs unless LOG_FORMAT=json)
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header
 
 # pytest-xdist workers: one process (and one database) per core by default; TEST_WORKERS=0 runs

@@ -62,6 +62,7 @@ async def admit(
             "The access token's session has ended, or its user no longer exists or is inactive."
         )
     ctx.principal = Principal(caller.user_id, caller.email, caller.is_superadmin, claims.sid)
+    request.state.user_id = str(caller.user_id)  # for the request log line (app.telemetry)
     ctx.role = caller.role
     if operation.organization_scoped and org_id is None:
         return  # the route's own validation rejects the malformed id with 422

@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 
 from app.driver_pool import DriverPool
-from app.fair_pool import FairAsyncQueuePool
+from app.fair_pool import FairAsyncQueuePool, ObservedPool
+from app.metrics import Metrics
 from app.reading import DriverReader
 from app.settings import Settings
 
@@ -88,7 +90,10 @@ def ensure_sqlite_directory(url: str) -> None:
 
 def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
-        return {"connect_args": {"timeout": 30}}
+        options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+        if make_url(settings.DATABASE_URL).database not in (None, "", ":memory:"):
+            options["poolclass"] = ObservedPool  # SQLAlchemy's own choice, with checkout timing
+        return options
     # Bounded waits, so an outage answers 503 quickly: connecting, waiting for a pooled
     # connection, and each statement on the server (a frozen server honours none of these; the
     # request deadline in app.deadline covers that case). No pool_pre_ping (a round trip before
@@ -136,7 +141,7 @@ def _begin_sqlite_write_immediately(connection: Connection) -> None:
 class Database:
     """The engines and session factories of one database."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metrics: Metrics | None = None) -> None:
         ensure_sqlite_directory(settings.DATABASE_URL)
         self.engine: AsyncEngine = self._create_engine(settings)
         if settings.is_sqlite:
@@ -160,10 +165,30 @@ class Database:
             self.driver_pool = DriverPool(
                 make_url(settings.DATABASE_URL),
                 self.read_engine.dialect,
-                size=settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW,
+                size=self.driver_pool_size(settings),
                 timeout=settings.DB_POOL_TIMEOUT_SECONDS,
                 connect_args=_engine_options(settings)["connect_args"],
+                observer=metrics.pool("reads", size=self.driver_pool_size(settings))
+                if metrics
+                else None,
             )
+        if metrics is not None:
+            self._observe(metrics)
+
+    @staticmethod
+    def driver_pool_size(settings: Settings) -> int:
+        """How many connections the driver pool may open."""
+        return settings.DB_POOL_SIZE + settings.DB_MAX_OVERFLOW
+
+    def _observe(self, metrics: Metrics) -> None:
+        """Report the ORM pool's size, connections out and checkout times to ``metrics``."""
+        pool = self.engine.sync_engine.pool
+        size = pool.size() + max(0, pool._max_overflow) if isinstance(pool, QueuePool) else 1
+        observed = metrics.pool("orm", size=size)
+        if isinstance(pool, ObservedPool):
+            pool.observer = observed
+        event.listen(self.engine.sync_engine, "checkout", observed.checked_out)
+        event.listen(self.engine.sync_engine, "checkin", observed.checked_in)
 
     @property
     def driver_reads(self) -> bool:

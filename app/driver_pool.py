@@ -11,8 +11,9 @@ connect SQLAlchemy's OperationalError, so both answer 503 like any other databas
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import psycopg
 from psycopg import pq
@@ -21,6 +22,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 Connection = psycopg.AsyncConnection[Any]
+
+
+class DriverPoolObserver(Protocol):
+    """Told of each checkout and its duration, and of each return (app.metrics.PoolMetrics)."""
+
+    def waited(self, seconds: float) -> None:
+        """A connection was handed out after ``seconds`` (waiting for one, or opening it)."""
+
+    def checked_out(self) -> None:
+        """A connection was handed out."""
+
+    def checked_in(self) -> None:
+        """A connection handed out came back (kept or closed)."""
 
 
 class DriverPool:
@@ -34,12 +48,14 @@ class DriverPool:
         size: int,
         timeout: float,
         connect_args: dict[str, Any],
+        observer: DriverPoolObserver | None = None,
     ) -> None:
         args, params = dialect.create_connect_args(url)
         self._connect_args = (tuple(args), {**params, **connect_args, "autocommit": True})
         self._dialect = dialect
         self.size = size
         self.timeout = timeout
+        self.observer = observer
         self._idle: deque[Connection] = deque()
         self._waiters: deque[asyncio.Future[Connection | None]] = deque()
         self._open = 0
@@ -47,6 +63,15 @@ class DriverPool:
 
     async def acquire(self) -> Connection:
         """An idle connection, a new one while under ``size``, else the next one released."""
+        if self.observer is None:
+            return await self._acquire()
+        started = time.perf_counter()
+        connection = await self._acquire()
+        self.observer.waited(time.perf_counter() - started)
+        self.observer.checked_out()
+        return connection
+
+    async def _acquire(self) -> Connection:
         if not self._waiters:
             if self._idle:
                 return self._idle.pop()
@@ -78,7 +103,7 @@ class DriverPool:
             if connection is None:
                 self._free_slot()
             else:
-                self.release(connection)
+                self._take_back(connection)
 
     async def _connect(self, *, reserved: bool = False) -> Connection:
         """A new connection in a slot of its own (``reserved``: handed over by `_free_slot`)."""
@@ -97,9 +122,15 @@ class DriverPool:
             raise cast(BaseException, translated) from error
 
     def release(self, connection: Connection) -> None:
-        """Take a connection back: to the longest waiter, else idle; closed when unusable. One
-        that broke (the server restarted, or dropped it) takes the idle ones with it: they were
-        opened before the failure too, and would each fail a request of their own."""
+        """Take back a connection `acquire` handed out: to the longest waiter, else idle; closed
+        when unusable. One that broke (the server restarted, or dropped it) takes the idle ones
+        with it: they were opened before the failure too, and would each fail a request of their
+        own."""
+        if self.observer is not None:
+            self.observer.checked_in()
+        self._take_back(connection)
+
+    def _take_back(self, connection: Connection) -> None:
         usable = (
             not connection.closed
             and not connection.broken

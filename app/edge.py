@@ -9,7 +9,8 @@
    within REQUEST_TIMEOUT_SECONDS;
 5. on the way out: X-Request-ID, X-API-Version, the security headers, the RateLimit-* quota the
    rate-limit check left in the request state; and a 500 problem, without a stack trace, for any
-   unhandled exception.
+   unhandled exception;
+6. once answered: the request's metrics and log line (app.telemetry), refused requests included.
 
 Constant operations (liveness: its answer depends on nothing but the process being up) are
 served by their route once; later plain GETs of the path (no query string) get that same answer
@@ -38,6 +39,7 @@ from app.response_headers import (
     choose_request_id,
     security_headers,
 )
+from app.telemetry import RequestTelemetry
 
 logger = logging.getLogger(__name__)
 VERSION_HEADER = b"x-api-version"
@@ -69,6 +71,7 @@ class _Exchange:
 
     request_id: str
     started: bool = False
+    status: int | None = None
     abandoned: bool = False
     received: int = 0
 
@@ -82,28 +85,39 @@ class EdgeMiddleware:
         *,
         allowed_methods: AllowedMethods,
         deadline_seconds: float,
+        telemetry: RequestTelemetry,
         cors_enabled: bool = False,
         constant_paths: frozenset[str] = frozenset(),
     ) -> None:
         self.app = app
         self.allowed_methods = allowed_methods
         self.deadline_seconds = deadline_seconds
+        self.telemetry = telemetry
         self.cors_enabled = cors_enabled
         self.constant_paths = constant_paths
-        self.constants: dict[str, list[Message]] = {}
-        """The first 200 answer to a plain GET of each constant path, as the route sent it."""
+        self.constants: dict[str, tuple[list[Message], object]] = {}
+        """The first 200 answer to a plain GET of each constant path, as the route sent it, and
+        the route that sent it."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        started = self.telemetry.started()
         exchange = _Exchange(choose_request_id(_header(scope, REQUEST_ID_HEADER)))
+        try:
+            await self._serve(scope, receive, send, exchange)
+        finally:
+            self.telemetry.finished(scope, exchange.status, started)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: _Exchange) -> None:
         scope.setdefault("state", {})["request_id"] = exchange.request_id
         path_headers = security_headers(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 exchange.started = True
+                exchange.status = message["status"]
                 headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
                 headers.append((b"x-request-id", exchange.request_id.encode()))
@@ -121,11 +135,12 @@ class EdgeMiddleware:
         route_send: Send = send_with_headers
         if scope["method"] == "GET" and not scope["query_string"]:
             if scope["path"] in self.constants:
-                for message in self.constants[scope["path"]]:
+                messages, scope["route"] = self.constants[scope["path"]]
+                for message in messages:
                     await send_with_headers(_copy(message))
                 return
             if scope["path"] in self.constant_paths:
-                route_send = self._keeper(scope["path"], send_with_headers)
+                route_send = self._keeper(scope, send_with_headers)
 
         async def counted_receive() -> Message:
             message = await receive()
@@ -152,7 +167,7 @@ class EdgeMiddleware:
         finally:
             deadline.cancel()
 
-    def _keeper(self, path: str, send: Send) -> Send:
+    def _keeper(self, scope: Scope, send: Send) -> Send:
         """A send that also keeps a 200 answer for the path (messages as the route sent them,
         before the per-request headers are added)."""
         messages: list[Message] = []
@@ -161,7 +176,7 @@ class EdgeMiddleware:
             messages.append(_copy(message))
             done = message["type"] == "http.response.body" and not message.get("more_body")
             if done and messages[0].get("status") == HTTPStatus.OK:
-                self.constants[path] = messages
+                self.constants[scope["path"]] = (messages, scope.get("route"))
             await send(message)
 
         return keep

@@ -11,8 +11,9 @@ nobody takes an idle connection past a waiter.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.util import await_
@@ -59,7 +60,35 @@ class FairQueue(AsyncAdaptedQueue[T]):
         return item
 
 
-class FairAsyncQueuePool(AsyncAdaptedQueuePool):
+class PoolObserver(Protocol):
+    """Told how long each checkout took (app.metrics.PoolMetrics)."""
+
+    def waited(self, seconds: float) -> None:
+        """A connection was handed out after ``seconds`` (waiting for one, or opening it)."""
+
+
+class ObservedPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's asyncio queue pool, timing each checkout for its observer (if any)."""
+
+    observer: PoolObserver | None = None
+
+    def _do_get(self) -> Any:
+        if self.observer is None:
+            return super()._do_get()
+        started = time.perf_counter()
+        record = super()._do_get()
+        self.observer.waited(time.perf_counter() - started)
+        return record
+
+    def recreate(self) -> ObservedPool:
+        """The same pool afresh (engine.dispose()), keeping its observer."""
+        pool = super().recreate()
+        assert isinstance(pool, ObservedPool)  # noqa: S101 - QueuePool.recreate keeps the class
+        pool.observer = self.observer
+        return pool
+
+
+class FairAsyncQueuePool(ObservedPool):
     """SQLAlchemy's asyncio queue pool with a FairQueue of idle connections."""
 
     _queue_class: Any = FairQueue

@@ -16,16 +16,21 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.allowed_methods import AllowedMethods
 from app.binding import bind_routes
 from app.bootstrap import ensure_first_superuser
+from app.build import VERSION, revision
 from app.cors import CorsMiddleware
 from app.db import Database
 from app.deadline import settle
 from app.docs import install_docs
 from app.edge import EdgeMiddleware
+from app.logs import configure_logging
+from app.metrics import Metrics
+from app.metrics_endpoint import install_metrics_endpoint
 from app.migrations import head_revision
 from app.passwords import PasswordHasher
 from app.problems import install_problem_handlers
 from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
+from app.telemetry import RequestTelemetry
 from app.tokens import TokenService
 from app.validators import accept_every_syntactically_valid_domain
 from generated.operations import OPERATIONS
@@ -66,11 +71,14 @@ def implementations(
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service; fails fast when a handler is missing or disagrees with the spec."""
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     accept_every_syntactically_valid_domain()
-    database = Database(settings)
+    metrics = (
+        Metrics(version=VERSION, revision=revision(settings.BUILD_REVISION))
+        if settings.METRICS_ENABLED
+        else None
+    )
+    database = Database(settings, metrics)
     tokens = TokenService(settings)
     passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
@@ -90,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Orgsites API",
-        version="1.0.0",
+        version=VERSION,
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
@@ -101,21 +109,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = tokens
     app.state.passwords = passwords
     app.state.rate_limiter = limiter
+    app.state.metrics = metrics
     bind_routes(
         app.router, implementations(settings, database, tokens, passwords, limiter), OPERATIONS
     )
     install_docs(app)
+    if metrics is not None:
+        token = settings.METRICS_TOKEN.get_secret_value() if settings.METRICS_TOKEN else None
+        install_metrics_endpoint(app, metrics, token)
     install_problem_handlers(app)
     # A request passes ProxyHeaders (the real client; X-Forwarded-For believed only from
     # FORWARDED_ALLOW_IPS, so serve with `uvicorn --no-proxy-headers`) -> Edge (request id, API
     # version, size caps, 405 from the spec, the request deadline, response headers, last-resort
-    # 500) -> CORS (when origins are set) -> routes.
+    # 500, then the request's metrics and log line) -> CORS (when origins are set) -> routes.
     if settings.cors_origins:
         app.add_middleware(CorsMiddleware, origins=settings.cors_origins)
     app.add_middleware(
         EdgeMiddleware,
         allowed_methods=AllowedMethods(OPERATIONS.values()),
         deadline_seconds=settings.REQUEST_TIMEOUT_SECONDS,
+        telemetry=RequestTelemetry(metrics),
         cors_enabled=bool(settings.cors_origins),
         constant_paths=frozenset({OPERATIONS["getLiveness"].path}),
     )

@@ -105,8 +105,11 @@ async def send_problem(
     detail: str,
     headers: dict[str, str] | None = None,
 ) -> None:
-    """Send a problem response from ASGI middleware, outside FastAPI's exception handlers."""
-    request_id = str(scope.get("state", {}).get("request_id", "-"))
+    """Send a problem response from ASGI middleware, outside FastAPI's exception handlers (its
+    code is left in the request state, for app.telemetry)."""
+    state = scope.setdefault("state", {})
+    state["problem"] = code
+    request_id = str(state.get("request_id", "-"))
     body = dump_json(
         problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
     )
@@ -137,7 +140,9 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response:
-    """An application/problem+json response for the current request."""
+    """An application/problem+json response for the current request (its code is left in the
+    request state, for app.telemetry)."""
+    request.state.problem = code
     body = problem_body(
         request_id_of(request),
         request.url.path,

@@ -7,7 +7,8 @@
 
 The tightest quota is left in the request state (`request.state.rate_limit`) for
 app.edge to send as RateLimit-* headers; a request over any limit gets 429
-`rate_limited` with Retry-After.
+`rate_limited` with Retry-After, and the limit's scope (`request.state.rate_limited_by`, e.g.
+`credentials-ip`) is left for app.telemetry.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check
             if not quota.allowed:
                 quota = replace(quota, reset_after=max(1, quota.reset_after))
                 request.state.rate_limit = quota
+                request.state.rate_limited_by = identifiers[0]
                 raise RateLimited(quota.limit, item.get_expiry(), quota.reset_after)
             if quota.tighter_than(reported):
                 reported = quota

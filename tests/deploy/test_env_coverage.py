@@ -1,8 +1,8 @@
 """Every variable the service reads is set, or at least named, wherever it is deployed.
 
 Names come from app.settings.Settings, plus WEB_CONCURRENCY (read by uvicorn),
-FORWARDED_ALLOW_IPS (the trusted proxies) and PROMETHEUS_MULTIPROC_DIR (read by prometheus-client). In Kubernetes, secrets go to the Secret example and
-everything else to the ConfigMap.
+FORWARDED_ALLOW_IPS (the trusted proxies) and PROMETHEUS_MULTIPROC_DIR (read by prometheus-client).
+In Kubernetes, secrets go to the Secret example and everything else to the ConfigMap.
 """
 
 from __future__ import annotations

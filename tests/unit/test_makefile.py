@@ -15,7 +15,8 @@ VENV = Path(sys.prefix)
 
 def make(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """`make` with the repository's Makefile and virtual environment, in ``cwd``."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"HOST", "PORT", "DATABASE_URL"}}
+    ignored = {"HOST", "PORT", "DATABASE_URL", "LOG_FORMAT"}
+    clean = {k: v for k, v in os.environ.items() if k not in ignored}
     return subprocess.run(  # noqa: S603 - our own make, Makefile and arguments
         [  # noqa: S607 - make from PATH, as a user runs it
             "make",
@@ -89,3 +90,19 @@ def test_install_takes_exactly_the_lock_and_checks_it(tmp_path: Path) -> None:
     (install,) = [line for line in result.stdout.splitlines() if " pip install " in line]
     assert "--require-hashes" in install and "--no-deps" in install
     assert any(line.endswith("-m pip check") for line in result.stdout.splitlines())
+
+
+def run_log_format(tmp_path: Path, **env: str) -> str:
+    """The LOG_FORMAT `make run` exports to the server (its target-specific variable)."""
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    result = make(tmp_path, "--print-data-base", "--dry-run", "run", **env)
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("run: LOG_FORMAT")]
+    return line.rsplit(" ", 1)[1]
+
+
+def test_make_run_logs_text_unless_told_otherwise(tmp_path: Path) -> None:
+    assert run_log_format(tmp_path) == "text"
+    assert run_log_format(tmp_path, LOG_FORMAT="json") == "json"
+    (tmp_path / ".env").write_text("LOG_FORMAT=json\n")
+    assert run_log_format(tmp_path) == "json"

@@ -1,0 +1,117 @@
+"""What the service records of each request once it is answered: the request metrics and one log
+line, both named by the operationId of the route that served it.
+
+app.edge calls `started` and `finished` around every HTTP request; everything else is read from
+the scope: the matched route (`scope["route"]`), and what the request left in its state: the
+request id, the signed-in user, the problem code of an error answer and the rate limit that
+refused it. The log line never carries the query string, a body or a header value.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.types import Scope
+
+from app.metrics import LOGIN_OUTCOMES, RATE_LIMIT_SCOPES, UNMATCHED, Metrics
+
+logger = logging.getLogger("app.requests")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods named as such in metrics; any other is `other` (clients choose them)."""
+NO_RESPONSE = 499
+"""The status recorded when no response was sent: the client went away first."""
+LOGIN_OPERATION = "login"
+
+
+def operation_of(scope: Scope) -> str:
+    """The operationId of the route that served the request; a non-spec route's name (metrics,
+    swagger_ui); `unmatched` when the request was answered before routing or matched nothing."""
+    route = scope.get("route")
+    if route is None:
+        return UNMATCHED
+    operation: str | None = getattr(route, "operation_id", None) or getattr(route, "name", None)
+    return operation or UNMATCHED
+
+
+def route_of(scope: Scope) -> str | None:
+    """The path template that matched (never the raw path)."""
+    route = scope.get("route")
+    path: str | None = getattr(route, "path", None)
+    return path
+
+
+class RequestTelemetry:
+    """Metrics (when enabled) and the request log line of every request."""
+
+    def __init__(self, metrics: Metrics | None) -> None:
+        self.metrics = metrics
+
+    def started(self) -> float:
+        """A request arrived; returns its start time for `finished`."""
+        if self.metrics is not None:
+            self.metrics.in_flight.inc()
+        return time.perf_counter()
+
+    def finished(self, scope: Scope, status: int | None, started: float) -> None:
+        """The request was answered with ``status`` (None: nothing was sent)."""
+        seconds = time.perf_counter() - started
+        status = status or NO_RESPONSE
+        operation = operation_of(scope)
+        method = scope["method"] if scope["method"] in METHODS else "other"
+        state: dict[str, Any] = scope.get("state", {})
+        if self.metrics is not None:
+            self._count(operation, method, status, seconds, state)
+        if logger.isEnabledFor(logging.ERROR if status >= 500 else logging.INFO):
+            self._log(scope, operation, method, status, seconds, state)
+
+    def _count(
+        self, operation: str, method: str, status: int, seconds: float, state: dict[str, Any]
+    ) -> None:
+        metrics = self.metrics
+        assert metrics is not None  # noqa: S101 - called only with metrics
+        metrics.in_flight.dec()
+        count, observe = metrics.series(operation, method, status)
+        count()
+        observe(seconds)
+        problem = state.get("problem")
+        if problem == "database_unavailable":
+            metrics.database_unavailable.inc()
+        elif problem == "rate_limited" and state.get("rate_limited_by") in RATE_LIMIT_SCOPES:
+            metrics.rate_limit_rejections.labels(*RATE_LIMIT_SCOPES[state["rate_limited_by"]]).inc()
+        if operation == LOGIN_OPERATION and status in LOGIN_OUTCOMES:
+            metrics.logins.labels(LOGIN_OUTCOMES[status]).inc()
+
+    @staticmethod
+    def _log(
+        scope: Scope,
+        operation: str,
+        method: str,
+        status: int,
+        seconds: float,
+        state: dict[str, Any],
+    ) -> None:
+        fields: dict[str, Any] = {
+            "request_id": state.get("request_id"),
+            "operation": operation,
+            "method": method,
+            "route": route_of(scope),
+            "status": status,
+            "duration_ms": round(seconds * 1000, 2),
+        }
+        for name in ("problem", "user_id", "trace_id"):
+            if state.get(name) is not None:
+                fields[name] = state[name]
+        client = scope.get("client")
+        if client:
+            fields["client_ip"] = client[0]
+        level = logging.ERROR if status >= 500 else logging.INFO
+        logger.log(
+            level,
+            "%s %s %s",
+            method,
+            fields["route"] or operation,
+            status,
+            extra={"fields": fields},
+        )
