@@ -86,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await ensure_first_superuser(database, settings, passwords)
+        if metrics is not None:
+            metrics.start()
         # Everything loaded so far lives as long as the process: out of the collector's sight,
         # so a full collection under load walks only what requests allocate (fewer, shorter
         # pauses in the latency tail).
@@ -95,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await limiter.close()
         await database.dispose()
         logger.info("database connections closed")
+        if metrics is not None:
+            await metrics.stop()
 
     app = FastAPI(
         title="Orgsites API",

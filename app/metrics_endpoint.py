@@ -29,8 +29,7 @@ def install_metrics_endpoint(app: FastAPI, metrics: Metrics, token: str | None) 
                 detail="Scraping the metrics needs the bearer token set in METRICS_TOKEN.",
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
-        exposition = metrics.expose()
-        return Response(exposition.body, media_type=exposition.content_type)
+        return Response(metrics.expose(), media_type=metrics.content_type)
 
     app.router.add_api_route(
         METRICS_PATH,

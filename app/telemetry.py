@@ -51,7 +51,7 @@ class RequestTelemetry:
     def started(self) -> float:
         """A request arrived; returns its start time for `finished`."""
         if self.metrics is not None:
-            self.metrics.in_flight.inc()
+            self.metrics.in_flight[0] += 1
         return time.perf_counter()
 
     def finished(self, scope: Scope, status: int | None, started: float) -> None:
@@ -71,17 +71,17 @@ class RequestTelemetry:
     ) -> None:
         metrics = self.metrics
         assert metrics is not None  # noqa: S101 - called only with metrics
-        metrics.in_flight.dec()
-        count, observe = metrics.series(operation, method, status)
-        count()
-        observe(seconds)
+        metrics.in_flight[0] -= 1
+        metrics.request(operation, method, status, seconds)
         problem = state.get("problem")
         if problem == "database_unavailable":
-            metrics.database_unavailable.inc()
+            metrics.count("orgsites_database_unavailable")
         elif problem == "rate_limited" and state.get("rate_limited_by") in RATE_LIMIT_SCOPES:
-            metrics.rate_limit_rejections.labels(*RATE_LIMIT_SCOPES[state["rate_limited_by"]]).inc()
+            metrics.count(
+                "orgsites_rate_limit_rejections", *RATE_LIMIT_SCOPES[state["rate_limited_by"]]
+            )
         if operation == LOGIN_OPERATION and status in LOGIN_OUTCOMES:
-            metrics.logins.labels(LOGIN_OUTCOMES[status]).inc()
+            metrics.count("orgsites_logins", LOGIN_OUTCOMES[status])
 
     @staticmethod
     def _log(
@@ -113,5 +113,5 @@ class RequestTelemetry:
             method,
             fields["route"] or operation,
             status,
-            extra={"fields": fields},
+            extra={"fields": fields, "composed": True},  # from the route template: no redaction
         )

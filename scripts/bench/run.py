@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from scripts.bench import observability
 from scripts.bench.load import WRK_HINT, Result, have_wrk, measure
 from scripts.bench.seed import EMAIL, PASSWORD, Fixture, seed_small
 from scripts.bench.servers import Server, rss_mb, serve, service_env
@@ -231,7 +232,8 @@ def extras(
     figures["liveness_beside_logins"] = summary
     redis_url = os.environ.get("BENCH_REDIS_URL")
     if redis_url:
-        limited = stack.enter_context(
+        own = stack.enter_context(ExitStack())  # stopped when done, so no comparison starves
+        limited = own.enter_context(
             serve(
                 "app.main:app",
                 env
@@ -252,9 +254,11 @@ def extras(
         )
         report("rate limiter with Redis vs off (list 10 sites)", summary, {})
         figures["rate_limiter"] = summary
+        own.close()  # PostgreSQL's max_connections (100) does not fit every server at once
     else:
         print("\nBENCH_REDIS_URL is not set: skipping the rate limiter's cost")
-    two = stack.enter_context(serve("app.main:app", env, workers=2))
+    own = stack.enter_context(ExitStack())
+    two = own.enter_context(serve("app.main:app", env, workers=2))
     summary = interleaved(
         {
             "1 worker": run_load(f"{service.url}{path}", headers, **load),
@@ -270,6 +274,34 @@ def extras(
         "RSS per worker (2 workers, after load): "
         + ", ".join(f"{mb:.0f} MB" for mb in figures["rss_mb_per_worker_two_workers"])
     )
+    own.close()
+    with ExitStack() as own:
+        figures["observability"] = observability_cost(own, env, fixture, headers, args, load)
+    return figures
+
+
+def observability_cost(
+    stack: ExitStack,
+    env: dict[str, str],
+    fixture: Fixture,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    load: dict[str, Any],
+) -> dict[str, Any]:
+    """Metrics off, on, on across workers' files, and with request logs: one site, liveness."""
+    urls = observability.variants(stack, env)
+    targets = {name: observability.METRICS_TARGET for name in urls if name.startswith("metrics on")}
+    del targets["metrics on, multiprocess, JSON request log"]  # logs are not metrics
+    figures = {}
+    for name, path in (
+        ("get one site", requests_for(fixture)["get one site"]),
+        ("/health/live", "/health/live"),
+    ):
+        summary = interleaved(
+            observability.measurements(urls, path, headers, load), args.rounds, "metrics off"
+        )
+        report(f"observability's cost ({name}), ratios to metrics off", summary, targets)
+        figures[name] = summary
     return figures
 
 

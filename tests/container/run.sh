@@ -124,7 +124,9 @@ build_images() {
             || fail "could not build $image"
     done
     log "building $APP_IMAGE from the Dockerfile on $STANDIN_PYTHON_IMAGE"
-    docker build --quiet --build-arg "PYTHON_IMAGE=$STANDIN_PYTHON_IMAGE" --tag "$APP_IMAGE" . \
+    revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+    docker build --quiet --build-arg "PYTHON_IMAGE=$STANDIN_PYTHON_IMAGE" \
+        --build-arg "BUILD_REVISION=$revision" --tag "$APP_IMAGE" . \
         >/dev/null || fail "docker build of the project's Dockerfile failed"
     # Earlier builds of the image, untagged by this one, would pile up run after run.
     docker image prune --force --filter label=org.opencontainers.image.title=orgsites-api >/dev/null
@@ -160,6 +162,10 @@ check_image() {
     docker exec "$api" touch /app/written 2>/dev/null && fail "the root filesystem is writable"
     docker exec --interactive "$api" python - <"$HERE/bytecode_check.py" \
         || fail "modules the app loads have no bytecode in the image"
+    curl -fsS "http://127.0.0.1:$port/metrics" \
+        | grep -qF "orgsites_build_info{revision=\"${revision:0:12}\",version=" \
+        || fail "/metrics does not report the build revision ${revision:0:12}"
+    log "image: /metrics reports build revision ${revision:0:12}"
     docker rm --force "$api" "$db" >/dev/null
     containers=()
     docker network rm "$network" >/dev/null
@@ -221,6 +227,25 @@ EOF
         || fail "psql in the db service failed"
     curl -fsS "http://127.0.0.1:$api_port/health/live" >/dev/null || fail "/health/live failed"
     log "compose: ps, logs, exec alembic upgrade/current, exec psql and the health checks work"
+
+    # Two workers, one /metrics: whichever answers counts both workers' requests.
+    local scrape
+    scrape=$(curl -fsS "http://127.0.0.1:$api_port/metrics")
+    for series in 'orgsites_http_requests_total{method="POST",operation="createOrganization",status_class="2xx"} 1.0' \
+        'orgsites_logins_total{outcome="success"} 1.0'; do
+        grep -qF "$series" <<<"$scrape" || fail "/metrics lacks: $series"
+    done
+    curl -fsS -H 'X-Request-ID: container-find-me-1' "http://127.0.0.1:$api_port/health/live" >/dev/null
+    local attempt found=""
+    for attempt in $(seq 20); do
+        if compose logs api 2>/dev/null | grep -qF '"request_id": "container-find-me-1"'; then
+            found=$attempt
+            break
+        fi
+        sleep 0.5
+    done
+    [[ -n $found ]] || fail "no JSON log line of request container-find-me-1 in the api's log"
+    log "compose: /metrics counts by operationId across workers; JSON request log found by its id"
 }
 
 main() {
