@@ -20,8 +20,8 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 
 .DEFAULT_GOAL := help
 .PHONY: help install tools lock run migrate migrations test contract contract-deep lint format generate \
-	check-generated check-deploy container-test docs clean sdk sdk-check breaking spec-lint test-tools \
-	bench bench-scale
+	check-generated check-deploy check-alerts prometheus-rule container-test docs clean sdk sdk-check \
+	breaking spec-lint test-tools bench bench-scale
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -101,6 +101,18 @@ check-deploy: $(STAMP) ## Lint the Dockerfile, validate docker-compose.yml and d
 	set -e; for version in $(KUBERNETES_VERSIONS); do \
 		$(BIN)/kubernetes-validate --strict --quiet --kubernetes-version $$version $(K8S_MANIFESTS); \
 	done
+
+# promtool comes with Debian's prometheus package (.ci/run installs it without starting the server).
+PROMTOOL ?= promtool
+
+check-alerts: ## promtool check rules and promtool test rules on deploy/prometheus
+	@command -v $(PROMTOOL) >/dev/null 2>&1 || { echo "check-alerts: $(PROMTOOL) not found;" \
+		"install Debian's prometheus package (see .ci/run) or set PROMTOOL=/path/to/promtool"; exit 1; }
+	$(PROMTOOL) check rules deploy/prometheus/alerts.yaml
+	$(PROMTOOL) test rules deploy/prometheus/alerts.test.yaml
+
+prometheus-rule: $(STAMP) ## Rewrite deploy/prometheus/prometheusrule.yaml (the Operator's form) from alerts.yaml
+	$(BIN)/python scripts/prometheus_rule.py
 
 container-test: ## Build the image and the compose stack with Docker and check them end to end (root)
 	bash tests/container/run.sh

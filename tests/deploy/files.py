@@ -1,4 +1,5 @@
-"""Readers for the deployment files: Dockerfile, .dockerignore, docker-compose.yml, deploy/k8s."""
+"""Readers for the deployment files: Dockerfile, .dockerignore, docker-compose.yml, deploy/k8s,
+deploy/prometheus."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
+PROMETHEUS = ROOT / "deploy" / "prometheus"
 
 
 @dataclass(frozen=True)
@@ -169,3 +171,15 @@ def container(pod_owner: dict[str, Any]) -> dict[str, Any]:
     (item,) = pod_owner["spec"]["template"]["spec"]["containers"]
     assert isinstance(item, dict)
     return item
+
+
+def prometheus_file(name: str) -> dict[str, Any]:
+    """deploy/prometheus/<name>, parsed (a rule file, its tests, or one Operator object)."""
+    data: dict[str, Any] = yaml.safe_load((PROMETHEUS / name).read_text())
+    return data
+
+
+def alerting_rules() -> list[dict[str, Any]]:
+    """Every alerting rule of deploy/prometheus/alerts.yaml, in order."""
+    groups = prometheus_file("alerts.yaml")["groups"]
+    return [rule for group in groups for rule in group["rules"] if "alert" in rule]
