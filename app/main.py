@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.trace import TracerProvider
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.allowed_methods import AllowedMethods
@@ -32,6 +34,8 @@ from app.rate_limits import RateLimiter
 from app.settings import Settings, get_settings
 from app.telemetry import RequestTelemetry
 from app.tokens import TokenService
+from app.tracing import tracer_provider_from_environment
+from app.tracing_http import TracingMiddleware
 from app.validators import accept_every_syntactically_valid_domain
 from generated.operations import OPERATIONS
 from generated.protocols import HandlerSet
@@ -68,9 +72,18 @@ def implementations(
     )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the service; fails fast when a handler is missing or disagrees with the spec."""
+def create_app(
+    settings: Settings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """Build the service; fails fast when a handler is missing or disagrees with the spec.
+
+    Traced with ``tracer_provider`` when given (its owner shuts it down), else as the OTEL_*
+    variables say (app.tracing; off by default).
+    """
     settings = settings or get_settings()
+    own_provider = tracer_provider_from_environment(VERSION) if tracer_provider is None else None
+    if own_provider is not None:
+        tracer_provider = own_provider
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     accept_every_syntactically_valid_domain()
     metrics = (
@@ -99,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.info("database connections closed")
         if metrics is not None:
             await metrics.stop()
+        if own_provider is not None:
+            await asyncio.to_thread(own_provider.shutdown)  # exports the spans still queued
 
     app = FastAPI(
         title="Orgsites API",
@@ -137,6 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         constant_paths=frozenset({OPERATIONS["getLiveness"].path}),
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    if tracer_provider is not None:  # tracing on: its span is outermost, around all of the above
+        app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)
     return app
 
 
