@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, event, make_url, text
 from sqlalchemy.engine import Connection, Dialect
@@ -26,6 +26,9 @@ from app.fair_pool import FairAsyncQueuePool, ObservedPool
 from app.metrics import Metrics
 from app.reading import DriverReader
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.tracing_db import QuerySpans
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -172,6 +175,8 @@ class Database:
                 if metrics
                 else None,
             )
+        self.query_spans: QuerySpans | None = None
+        """The spans of the driver reads when tracing is on (set by app.tracing_db)."""
         if metrics is not None:
             self._observe(metrics)
 
@@ -199,7 +204,7 @@ class Database:
         """A reader on a connection of the driver pool, checked out on first use."""
         if self.driver_pool is None:
             raise RuntimeError("driver reads are for PostgreSQL")
-        return DriverReader(self.driver_pool, self.read_engine.dialect)
+        return DriverReader(self.driver_pool, self.read_engine.dialect, self.query_spans)
 
     @staticmethod
     def _create_engine(settings: Settings, **options: Any) -> AsyncEngine:

@@ -35,6 +35,7 @@ from app.settings import Settings, get_settings
 from app.telemetry import RequestTelemetry
 from app.tokens import TokenService
 from app.tracing import tracer_provider_from_environment
+from app.tracing_db import trace_queries
 from app.tracing_http import TracingMiddleware
 from app.validators import accept_every_syntactically_valid_domain
 from generated.operations import OPERATIONS
@@ -153,6 +154,7 @@ def create_app(
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if tracer_provider is not None:  # tracing on: its span is outermost, around all of the above
+        trace_queries(database, tracer_provider)
         app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)
     return app
 

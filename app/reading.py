@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import psycopg
 from sqlalchemy.engine import Dialect
@@ -23,6 +23,9 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.driver_pool import Connection, DriverPool
+
+if TYPE_CHECKING:
+    from app.tracing_db import QuerySpans
 
 Row = dict[str, Any]
 """One row, keyed by the statement's column labels."""
@@ -117,14 +120,15 @@ class _Compiled:
 class DriverReader:
     """Statements run on one psycopg connection of the driver pool, in autocommit mode
     (read-only requests on PostgreSQL): checked out on the first statement, returned by
-    `release`."""
+    `release`. With ``spans`` (tracing on), each statement's execution is a span."""
 
     _compiled: dict[Executable, _Compiled] = {}  # noqa: RUF012 - shared by every request
     """Compiled statements; statements are built once, so this stays small."""
 
-    def __init__(self, pool: DriverPool, dialect: Dialect) -> None:
+    def __init__(self, pool: DriverPool, dialect: Dialect, spans: QuerySpans | None = None) -> None:
         self._pool = pool
         self._dialect = dialect
+        self._spans = spans
         self._connection: Connection | None = None
 
     @property
@@ -143,10 +147,14 @@ class DriverReader:
         values = compiled.bind(params)
         if self._connection is None:
             self._connection = await self._pool.acquire()
+        spans = self._spans
+        span = None if spans is None else spans.start(compiled.sql)
         try:
             cursor = await self._connection.execute(compiled.sql, values, prepare=True, binary=True)
             raw = await cursor.fetchall()
         except psycopg.Error as error:
+            if spans is not None and span is not None:
+                spans.failed(span, error)
             translated = DBAPIError.instance(
                 compiled.sql,
                 None,
@@ -157,6 +165,9 @@ class DriverReader:
                 dialect=self._dialect,
             )
             raise cast(BaseException, translated) from error
+        finally:
+            if span is not None:
+                span.end()
         return compiled.to_rows(raw)
 
     async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
