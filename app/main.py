@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -50,6 +51,15 @@ from handlers.users import UserHandlers
 logger = logging.getLogger(__name__)
 ABANDONED_GRACE_SECONDS = 5
 """At shutdown, how long requests cut off by their deadline may take to wind down."""
+NO_FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "auto_configure": False,
+}
+"""FastAPI's own OpenTelemetry stays off whatever global provider or FASTAPI_OTEL_AUTO_CONFIGURE
+says: requests are traced by app.tracing_http, which never records the raw path or the query
+string (FastAPI's spans would, beside ours, and its logs would carry exception messages)."""
 
 
 def implementations(
@@ -123,6 +133,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         lifespan=lifespan,
+        telemetry=NO_FASTAPI_TELEMETRY,
     )
     app.state.settings = settings
     app.state.database = database
