@@ -307,6 +307,7 @@ async def test_a_request_refused_before_routing_is_unmatched_too(
         ("/api/v1/openapi.json", "openapi_json", "/api/v1/openapi.json"),
         ("/docs", "swagger_ui", "/docs"),
         ("/docs/assets/swagger-ui.css", "docs-assets", "/docs/assets/{path}"),
+        ("/metrics", "metrics", "/metrics"),
     ],
 )
 async def test_routes_outside_the_spec_are_named_by_their_route_name(
