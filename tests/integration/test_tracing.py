@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import http.server
+import json
+import logging
 import os
 import threading
 import uuid
@@ -35,6 +37,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import models as orm
 from app.db import Database
+from app.logs import JsonFormatter
 from app.main import create_app
 from app.settings import Settings
 from app.tracing_http import TracingMiddleware
@@ -271,6 +274,19 @@ async def test_the_trace_id_is_in_the_request_state_beside_the_request_id(
     }
     assert server.name == "state"  # a route outside the spec: its name
     await application.state.database.dispose()
+
+
+async def test_the_request_log_line_carries_the_trace_id(
+    traced: httpx.AsyncClient, exporter: InMemorySpanExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="app.requests")
+    response = await traced.get("/health/live", headers={"X-Request-ID": "trace-me-0001"})
+    server = span_of(exporter, response)
+    assert server.context is not None
+    formatter = JsonFormatter()
+    lines = [json.loads(formatter.format(record)) for record in caplog.records]
+    (line,) = [line for line in lines if line.get("request_id") == "trace-me-0001"]
+    assert line["trace_id"] == format_trace_id(server.context.trace_id)
 
 
 async def test_an_unknown_path_gets_a_span_without_an_operation_id(
