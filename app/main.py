@@ -98,7 +98,11 @@ def create_app(
     configure_logging(settings.LOG_LEVEL, settings.LOG_FORMAT)
     accept_every_syntactically_valid_domain()
     metrics = (
-        Metrics(version=VERSION, revision=revision(settings.BUILD_REVISION))
+        Metrics(
+            version=VERSION,
+            revision=revision(settings.BUILD_REVISION),
+            directory=settings.PROMETHEUS_MULTIPROC_DIR,
+        )
         if settings.METRICS_ENABLED
         else None
     )

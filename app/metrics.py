@@ -36,7 +36,6 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 FLUSH_SECONDS = 1.0
 """How often each worker writes its values for the others' scrapes."""
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -119,12 +118,6 @@ RATE_LIMIT_SCOPES = {
 }
 """The (policy, scope) labels of each rate-limit counter (app.rate_limit_policy)."""
 LOGIN_OUTCOMES = {200: "success", 401: "invalid_credentials", 429: "rate_limited"}
-
-
-def multiprocess_dir() -> Path | None:
-    """The directory workers share their metrics through, when several run."""
-    directory = os.environ.get(MULTIPROCESS_DIR_VARIABLE)
-    return Path(directory) if directory else None
 
 
 class Values:
@@ -295,10 +288,11 @@ class PoolMetrics:
 class Metrics:
     """The service's metrics: recorded in this process, exposed for all of its workers."""
 
-    def __init__(self, *, version: str, revision: str) -> None:
+    def __init__(self, *, version: str, revision: str, directory: str | None = None) -> None:
+        """``directory``: where the workers share their values (PROMETHEUS_MULTIPROC_DIR), if
+        several run."""
         self.values = Values()
-        directory = multiprocess_dir()
-        self.files = WorkerFiles(directory) if directory is not None else None
+        self.files = WorkerFiles(Path(directory)) if directory else None
         self.registry = CollectorRegistry()
         self.registry.register(Exposition(self.values, self.files))
         self.values.set("orgsites_build_info", (version, revision), 1)

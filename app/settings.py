@@ -99,6 +99,7 @@ class Settings(BaseSettings):
     METRICS_ENABLED: bool = True
     METRICS_TOKEN: SecretStr | None = None
     BUILD_REVISION: str | None = None
+    PROMETHEUS_MULTIPROC_DIR: str | None = None
     REDIS_URL: SecretStr | None = None
     RATE_LIMIT_ENABLED: bool = True
     RATE_LIMIT_LOGIN_PER_IP: str = "20/minute"

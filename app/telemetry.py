@@ -13,6 +13,7 @@ import logging
 import time
 from typing import Any
 
+from starlette.routing import BaseRoute, Mount
 from starlette.types import Scope
 
 from app.metrics import LOGIN_OUTCOMES, RATE_LIMIT_SCOPES, UNMATCHED, Metrics
@@ -25,21 +26,33 @@ NO_RESPONSE = 499
 LOGIN_OPERATION = "login"
 
 
+def matched_route(scope: Scope) -> BaseRoute | None:
+    """The route that served the request: `scope["route"]`, else the Mount whose app did (FastAPI
+    records no route for a mount, e.g. the docs' assets), else None (not routed)."""
+    route: BaseRoute | None = scope.get("route")
+    if route is None and "endpoint" in scope:
+        routes: list[BaseRoute] = getattr(scope.get("app"), "routes", [])
+        mounts = (r for r in routes if isinstance(r, Mount) and r.app is scope["endpoint"])
+        route = next(mounts, None)
+    return route
+
+
+def route_name(route: BaseRoute | None) -> str | None:
+    """The route's operationId, else its name (metrics, swagger_ui, docs-assets), else None."""
+    name = getattr(route, "operation_id", None) or getattr(route, "name", None)
+    return name if isinstance(name, str) and name else None
+
+
 def operation_of(scope: Scope) -> str:
     """The operationId of the route that served the request; a non-spec route's name (metrics,
     swagger_ui); `unmatched` when the request was answered before routing or matched nothing."""
-    route = scope.get("route")
-    if route is None:
-        return UNMATCHED
-    operation: str | None = getattr(route, "operation_id", None) or getattr(route, "name", None)
-    return operation or UNMATCHED
+    return route_name(matched_route(scope)) or UNMATCHED
 
 
 def route_of(scope: Scope) -> str | None:
     """The path template that matched (never the raw path)."""
-    route = scope.get("route")
-    path: str | None = getattr(route, "path", None)
-    return path
+    template = getattr(matched_route(scope), "path_format", None)
+    return template if isinstance(template, str) else None
 
 
 class RequestTelemetry:

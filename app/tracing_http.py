@@ -28,9 +28,10 @@ from opentelemetry.trace import (
     set_span_in_context,
 )
 from opentelemetry.util.types import AttributeValue
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.telemetry import matched_route, route_name
 from app.tracing import error_type
 
 HTTP_METHODS = frozenset(
@@ -64,21 +65,9 @@ class _Response:
     status: int | None = None
 
 
-def matched_route(scope: Scope) -> BaseRoute | None:
-    """The route that served the request: `scope["route"]`, else the Mount whose app did (FastAPI
-    records no route for a mount, e.g. the docs' assets), else None (not routed)."""
-    route: BaseRoute | None = scope.get("route")
-    if route is None and "endpoint" in scope:
-        routes: list[BaseRoute] = getattr(scope.get("app"), "routes", [])
-        mounts = (r for r in routes if isinstance(r, Mount) and r.app is scope["endpoint"])
-        route = next(mounts, None)
-    return route
-
-
 def span_name(route: BaseRoute | None, method: str) -> str:
     """The route's operationId, else its name (docs, metrics), else `<METHOD> unmatched`."""
-    name = getattr(route, "operation_id", None) or getattr(route, "name", None)
-    return name if isinstance(name, str) and name else f"{method} unmatched"
+    return route_name(route) or f"{method} unmatched"
 
 
 def _outcome(

@@ -1,8 +1,8 @@
 """Every variable the service reads is set, or at least named, wherever it is deployed.
 
-Names come from app.settings.Settings, plus WEB_CONCURRENCY (read by uvicorn),
-FORWARDED_ALLOW_IPS (the trusted proxies) and PROMETHEUS_MULTIPROC_DIR (read by prometheus-client).
-In Kubernetes, secrets go to the Secret example and everything else to the ConfigMap.
+Names come from app.settings.Settings, plus WEB_CONCURRENCY (read by uvicorn) and
+FORWARDED_ALLOW_IPS (the trusted proxies). In Kubernetes, secrets go to the Secret example and
+everything else to the ConfigMap.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from app.settings import Settings
 from tests.deploy.files import ROOT, manifest, only, service
 
-OUTSIDE_SETTINGS = frozenset({"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS", "PROMETHEUS_MULTIPROC_DIR"})
+OUTSIDE_SETTINGS = frozenset({"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"})
 URLS_WITH_CREDENTIALS = frozenset({"DATABASE_URL", "REDIS_URL"})
 
 

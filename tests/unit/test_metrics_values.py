@@ -86,10 +86,9 @@ def test_every_exported_name_is_listed() -> None:
 
 
 def test_a_scrape_adds_up_every_workers_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
-    metrics = Metrics(version="1.0.0", revision="abc")
+    metrics = Metrics(version="1.0.0", revision="abc", directory=str(tmp_path))
     metrics.request("getSite", "GET", 200, 0.01)
     metrics.in_flight[0] += 1
     other_worker(tmp_path, pid=1, requests_served=5, in_flight=2)  # pid 1 is alive
@@ -103,11 +102,10 @@ def test_a_scrape_adds_up_every_workers_file(
 
 
 async def test_a_reused_pid_retires_the_earlier_file_and_stop_writes_the_last_values(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     other_worker(tmp_path, pid=os.getpid(), requests_served=4, in_flight=3)  # a crashed process
-    metrics = Metrics(version="1.0.0", revision="abc")
+    metrics = Metrics(version="1.0.0", revision="abc", directory=str(tmp_path))
     assert retired_files(tmp_path) == 1
     metrics.start()
     metrics.request("getSite", "GET", 200, 0.01)
@@ -120,9 +118,8 @@ async def test_a_reused_pid_retires_the_earlier_file_and_stop_writes_the_last_va
 
 
 def test_files_that_are_not_a_workers_are_ignored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     (tmp_path / "worker-12-x.json").write_text("not json")
     (tmp_path / "worker-13.json").write_text(json.dumps({"retired_metric": [[[], [1.0]]]}))
     metrics = Metrics(version="1.0.0", revision="abc")

@@ -146,6 +146,11 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"make spec-lint$", ("ci", "make spec-lint")),
     (r"make breaking$", ("ci", "make breaking")),
     (r"make test-tools$", ("ci", "bounded make test-tools")),
+    (r"make check-alerts$", ("ci", "make check-alerts")),
+    (
+        r"make prometheus-rule$",
+        ("test", "tests/deploy/test_prometheus.py::test_the_prometheus_rule_holds_the_same_groups"),
+    ),
     (r"make contract CONTRACT_LIVE=0$", ("ci", "bounded make contract CONTRACT_LIVE=0")),
     # Kubernetes and a registry: not reachable here.
     (r"DOCKER_BUILDKIT=1 docker build -t registry\.example\.com/", NO_CLUSTER),
