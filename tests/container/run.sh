@@ -229,16 +229,17 @@ EOF
     log "compose: ps, logs, exec alembic upgrade/current, exec psql and the health checks work"
 
     # Two workers, one /metrics: whichever answers counts both workers' requests.
-    local scrape
-    scrape=$(curl -fsS "http://127.0.0.1:$api_port/metrics")
+    # (each worker writes its values for the other every second: a few scrapes may be needed)
+    local series
     for series in 'orgsites_http_requests_total{method="POST",operation="createOrganization",status_class="2xx"} 1.0' \
         'orgsites_logins_total{outcome="success"} 1.0'; do
-        grep -qF "$series" <<<"$scrape" || fail "/metrics lacks: $series"
+        wait_for 10 bash -c 'curl -fsS "$1" | grep -qF "$2"' _ "http://127.0.0.1:$api_port/metrics" "$series" \
+            || fail "/metrics lacks: $series"
     done
     curl -fsS -H 'X-Request-ID: container-find-me-1' "http://127.0.0.1:$api_port/health/live" >/dev/null
     local attempt found=""
     for attempt in $(seq 20); do
-        if compose logs api 2>/dev/null | grep -qF '"request_id": "container-find-me-1"'; then
+        if compose logs api 2>/dev/null | grep -qF '"request_id":"container-find-me-1"'; then
             found=$attempt
             break
         fi
