@@ -34,6 +34,8 @@ ACCESS_LOGGER = "uvicorn.access"
 """uvicorn's access log, replaced by app.telemetry's request line (it would write query strings,
 where a search may carry an email address)."""
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+COMPOSED_FROM = frozenset({"method", "route", "status"})
+"""The fields a request line's message is made of (left out of its text form)."""
 
 
 def redact(text: str) -> str:
@@ -76,6 +78,8 @@ class TextFormatter(logging.Formatter):
     def formatMessage(self, record: logging.LogRecord) -> str:
         text = redact(super().formatMessage(record))
         fields = _fields(record)
+        if getattr(record, "composed", False):  # the request line: its message says these
+            fields = {k: v for k, v in fields.items() if k not in COMPOSED_FROM}
         if fields:
             text += " " + " ".join(f"{key}={value}" for key, value in fields.items())
         return text

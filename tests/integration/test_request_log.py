@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.logs import JsonFormatter, TextFormatter
+from app.main import create_app
+from app.settings import Settings
 from tests.factories import PASSWORD, auth_headers, make_org, make_user
 
 REQUESTS_LOGGER = "app.requests"
@@ -101,3 +103,18 @@ async def test_no_line_carries_an_email_password_or_token(
         for record in caplog.records:
             line = formatter.format(record)
             assert not any(secret in line for secret in secrets), line
+
+
+@pytest.mark.parametrize(("trusted", "logged"), [("127.0.0.1", "203.0.113.9"), ("", "127.0.0.1")])
+async def test_the_client_ip_is_the_one_the_proxy_settings_trust(
+    settings: Settings, caplog: pytest.LogCaptureFixture, trusted: str, logged: str
+) -> None:
+    caplog.set_level(logging.INFO, logger=REQUESTS_LOGGER)
+    app = create_app(Settings(**{**settings.model_dump(), "FORWARDED_ALLOW_IPS": trusted}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 4321))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            headers = {"X-Forwarded-For": "203.0.113.9", "X-Request-ID": f"proxied-{logged}"}
+            await client.get("/health/live", headers=headers)
+    (line,) = lines_of(caplog, f"proxied-{logged}")
+    assert line["client_ip"] == logged

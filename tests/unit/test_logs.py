@@ -103,3 +103,15 @@ def test_configure_logging_leaves_someone_elses_handlers_alone() -> None:
         root.addHandler(theirs)
         configure_logging("INFO", "json")
         assert root.handlers == [theirs]
+
+
+def test_the_text_request_line_does_not_repeat_its_message() -> None:
+    line = record(
+        "%s %s %s",
+        "GET",
+        "/x/{id}",
+        200,
+        fields={"method": "GET", "route": "/x/{id}", "status": 200, "request_id": "r2"},
+    )
+    line.composed = True
+    assert TextFormatter().format(line).endswith("app.test GET /x/{id} 200 request_id=r2")
