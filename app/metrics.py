@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import time
 from bisect import bisect_left
@@ -38,6 +39,7 @@ from prometheus_client.registry import Collector
 
 FLUSH_SECONDS = 1.0
 """How often each worker writes its values for the others' scrapes."""
+logger = logging.getLogger(__name__)
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 POOL_WAIT_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 UNMATCHED = "unmatched"
@@ -288,6 +290,9 @@ class PoolMetrics:
 class Metrics:
     """The service's metrics: recorded in this process, exposed for all of its workers."""
 
+    content_type = CONTENT_TYPE_LATEST
+    """The media type of `expose`'s output."""
+
     def __init__(self, *, version: str, revision: str, directory: str | None = None) -> None:
         """``directory``: where the workers share their values (PROMETHEUS_MULTIPROC_DIR), if
         several run."""
@@ -299,6 +304,7 @@ class Metrics:
         self.in_flight = self.values.numbers("orgsites_http_requests_in_flight")
         self._requests: dict[tuple[str, str, int], tuple[list[float], list[float]]] = {}
         self._flushing: asyncio.Task[None] | None = None
+        self._write_failing = False
 
     def request(self, operation: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request and its duration."""
@@ -325,10 +331,9 @@ class Metrics:
         return PoolMetrics(self.values, name, size)
 
     def expose(self) -> bytes:
-        """Every metric in Prometheus' text format: this process's, or all workers'."""
+        """Every metric in Prometheus' text format (`content_type`): this process's, or all
+        workers'."""
         return generate_latest(self.registry)
-
-    content_type = CONTENT_TYPE_LATEST
 
     def start(self) -> None:
         """Begin writing this worker's values for the others (when several share a directory)."""
@@ -344,10 +349,30 @@ class Metrics:
             self._flushing = None
         if self.files is not None:
             self.values.set("orgsites_http_requests_in_flight", (), 0)
-            self.files.write(self.values)
+            self._write()
 
     async def _flush_regularly(self) -> None:
-        assert self.files is not None  # noqa: S101 - started only with files
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
+            self._write()
+
+    def _write(self) -> None:
+        """Write this worker's file; a failure (a full or read-only volume) is logged once and
+        tried again at the next flush, never raised: it costs other workers' scrapes this one's
+        latest counts, and nothing else."""
+        assert self.files is not None  # noqa: S101 - called only with files
+        try:
             self.files.write(self.values)
+        except OSError as error:
+            if not self._write_failing:
+                logger.warning(
+                    "cannot write this worker's metrics to %s (%s); other workers' scrapes miss "
+                    "its latest counts until it can",
+                    self.files.directory,
+                    type(error).__name__,
+                )
+            self._write_failing = True
+            return
+        if self._write_failing:
+            logger.warning("this worker's metrics are written to %s again", self.files.directory)
+            self._write_failing = False

@@ -3,8 +3,10 @@ workers (live and gone, and an earlier process with the same pid)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +126,32 @@ def test_files_that_are_not_a_workers_are_ignored(
     (tmp_path / "worker-13.json").write_text(json.dumps({"retired_metric": [[[], [1.0]]]}))
     metrics = Metrics(version="1.0.0", revision="abc")
     assert value(scrape(metrics), "orgsites_build_info", version="1.0.0", revision="abc") == 1
+
+
+async def test_a_worker_that_cannot_write_its_file_keeps_serving_and_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("app.metrics.FLUSH_SECONDS", 0.02)
+    directory = tmp_path / "metrics"
+    metrics = Metrics(version="1.0.0", revision="abc", directory=str(directory))
+    metrics.start()
+    remove(directory)  # the volume went away (or filled up)
+    await asyncio.sleep(0.2)
+    assert metrics._flushing is not None and not metrics._flushing.done()
+    failures = [r for r in caplog.records if "cannot write this worker's metrics" in r.message]
+    assert len(failures) == 1
+    metrics.request("getSite", "GET", 200, 0.01)
+    assert requests(scrape(metrics), "getSite", "GET", "2xx") == 1  # its own scrape still works
+    make(directory)
+    await asyncio.sleep(0.2)
+    assert any("written to" in r.message and "again" in r.message for r in caplog.records)
+    await metrics.stop()
+    assert own_file(directory)["orgsites_http_requests"] == [[["getSite", "GET", "2xx"], [1.0]]]
+
+
+def remove(directory: Path) -> None:
+    shutil.rmtree(directory)
+
+
+def make(directory: Path) -> None:
+    directory.mkdir()
