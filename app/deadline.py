@@ -67,10 +67,12 @@ class Watched(Protocol):
     """What the deadline reads and marks of the request it watches."""
 
     request_id: str
-    started: bool
-    """Whether the response has started (then the deadline no longer applies)."""
     abandoned: bool
     """Set by the deadline when it answered 503 in the request's place."""
+
+    @property
+    def started(self) -> bool:
+        """Whether the response has started (then the deadline no longer applies)."""
 
 
 class Deadline:

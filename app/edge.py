@@ -70,10 +70,15 @@ class _Exchange:
     """What the middleware tracks of one request while it is served."""
 
     request_id: str
-    started: bool = False
     status: int | None = None
+    """The status the response started with; None until it starts."""
     abandoned: bool = False
     received: int = 0
+
+    @property
+    def started(self) -> bool:
+        """Whether the response has started."""
+        return self.status is not None
 
 
 class EdgeMiddleware:
@@ -116,7 +121,6 @@ class EdgeMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                exchange.started = True
                 exchange.status = message["status"]
                 headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
