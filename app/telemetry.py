@@ -19,8 +19,11 @@ from starlette.types import Scope
 from app.metrics import LOGIN_OUTCOMES, RATE_LIMIT_SCOPES, UNMATCHED, Metrics
 
 logger = logging.getLogger("app.requests")
-METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-"""Methods named as such in metrics; any other is `other` (clients choose them)."""
+HTTP_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+)
+"""The methods HTTP defines (as semantic conventions name them), named as such in metrics and
+spans; any other is `other` in metrics and `_OTHER` in spans (clients choose them)."""
 NO_RESPONSE = 499
 """The status recorded when no response was sent: the client went away first."""
 LOGIN_OPERATION = "login"
@@ -43,15 +46,9 @@ def route_name(route: BaseRoute | None) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def operation_of(scope: Scope) -> str:
-    """The operationId of the route that served the request; a non-spec route's name (metrics,
-    swagger_ui); `unmatched` when the request was answered before routing or matched nothing."""
-    return route_name(matched_route(scope)) or UNMATCHED
-
-
-def route_of(scope: Scope) -> str | None:
-    """The path template that matched (never the raw path)."""
-    template = getattr(matched_route(scope), "path_format", None)
+def route_template(route: BaseRoute | None) -> str | None:
+    """The path template of the route (never the raw path)."""
+    template = getattr(route, "path_format", None)
     return template if isinstance(template, str) else None
 
 
@@ -71,13 +68,15 @@ class RequestTelemetry:
         """The request was answered with ``status`` (None: nothing was sent)."""
         seconds = time.perf_counter() - started
         status = status or NO_RESPONSE
-        operation = operation_of(scope)
-        method = scope["method"] if scope["method"] in METHODS else "other"
+        route = matched_route(scope)
+        # The operationId; a non-spec route's name (metrics, swagger_ui); else `unmatched`.
+        operation = route_name(route) or UNMATCHED
+        method = scope["method"] if scope["method"] in HTTP_METHODS else "other"
         state: dict[str, Any] = scope.get("state", {})
         if self.metrics is not None:
             self._count(operation, method, status, seconds, state)
         if logger.isEnabledFor(logging.ERROR if status >= 500 else logging.INFO):
-            self._log(scope, operation, method, status, seconds, state)
+            self._log(scope, route_template(route), operation, method, status, seconds, state)
 
     def _count(
         self, operation: str, method: str, status: int, seconds: float, state: dict[str, Any]
@@ -99,6 +98,7 @@ class RequestTelemetry:
     @staticmethod
     def _log(
         scope: Scope,
+        template: str | None,
         operation: str,
         method: str,
         status: int,
@@ -109,7 +109,7 @@ class RequestTelemetry:
             "request_id": state.get("request_id"),
             "operation": operation,
             "method": method,
-            "route": route_of(scope),
+            "route": template,
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
         }

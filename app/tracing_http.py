@@ -31,13 +31,9 @@ from opentelemetry.util.types import AttributeValue
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.telemetry import matched_route, route_name
+from app.telemetry import HTTP_METHODS, matched_route, route_name, route_template
 from app.tracing import error_type
 
-HTTP_METHODS = frozenset(
-    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
-)
-"""The methods semantic conventions name; any other is recorded as `_OTHER`."""
 RawHeaders = Sequence[tuple[bytes, bytes]]
 
 
@@ -75,8 +71,8 @@ def _outcome(
 ) -> dict[str, AttributeValue]:
     """The attributes known once the app has returned."""
     attributes: dict[str, AttributeValue] = {"url.scheme": scope.get("scheme", "http")}
-    template = getattr(route, "path_format", None)
-    if isinstance(template, str):
+    template = route_template(route)
+    if template is not None:
         attributes["http.route"] = template
     if status is not None:
         attributes["http.response.status_code"] = status

@@ -63,6 +63,7 @@ async def test_requests_are_counted_by_operation_id_method_and_status_class(
     ).status_code == 200
     assert (await client.get("/no/such/path")).status_code == 404
     assert (await client.request("BREW", "/health/live")).status_code == 405
+    assert (await client.request("TRACE", "/health/live")).status_code == 405
     assert (await client.get("/docs/assets/swagger-ui.css")).status_code == 200
     for _ in range(2):
         assert (await client.get("/health/live")).status_code == 200
@@ -75,6 +76,7 @@ async def test_requests_are_counted_by_operation_id_method_and_status_class(
         frozenset({"operation": "listSites", "method": "GET", "status_class": "2xx"}.items()): 1,
         frozenset({"operation": "unmatched", "method": "GET", "status_class": "4xx"}.items()): 1,
         frozenset({"operation": "unmatched", "method": "other", "status_class": "4xx"}.items()): 1,
+        frozenset({"operation": "unmatched", "method": "TRACE", "status_class": "4xx"}.items()): 1,
         frozenset({"operation": "getLiveness", "method": "GET", "status_class": "2xx"}.items()): 2,
         frozenset({"operation": "metrics", "method": "GET", "status_class": "2xx"}.items()): 1,
         frozenset({"operation": "docs-assets", "method": "GET", "status_class": "2xx"}.items()): 1,
