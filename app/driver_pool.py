@@ -21,14 +21,14 @@ from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app.fair_pool import PoolObserver
+
 Connection = psycopg.AsyncConnection[Any]
 
 
-class DriverPoolObserver(Protocol):
-    """Told of each checkout and its duration, and of each return (app.metrics.PoolMetrics)."""
-
-    def waited(self, seconds: float) -> None:
-        """A connection was handed out after ``seconds`` (waiting for one, or opening it)."""
+class DriverPoolObserver(PoolObserver, Protocol):
+    """Also told of each checkout and each return (app.metrics.PoolMetrics): SQLAlchemy's pool
+    reports those as events, this one to its observer."""
 
     def checked_out(self) -> None:
         """A connection was handed out."""

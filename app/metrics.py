@@ -122,6 +122,13 @@ RATE_LIMIT_SCOPES = {
 LOGIN_OUTCOMES = {200: "success", 401: "invalid_credentials", 429: "rate_limited"}
 
 
+def observe(histogram: list[float], buckets: tuple[float, ...], value: float) -> None:
+    """Count ``value`` in a histogram's numbers: its bucket (the first bound it does not exceed,
+    else +Inf), and the sum."""
+    histogram[bisect_left(buckets, value)] += 1
+    histogram[-1] += value
+
+
 class Values:
     """One process's values: per metric, per label values, a list of numbers (one for counters
     and gauges; a count per bucket, +Inf last, then the sum, for histograms)."""
@@ -149,9 +156,7 @@ class Values:
 
     def observe(self, name: str, labels: Labels, value: float) -> None:
         """Count ``value`` in a histogram."""
-        numbers = self.numbers(name, labels)
-        numbers[bisect_left(SPECS[name].buckets, value)] += 1
-        numbers[-1] += value
+        observe(self.numbers(name, labels), SPECS[name].buckets, value)
 
     def dump(self) -> dict[str, list[list[Any]]]:
         """The values as JSON-ready data."""
@@ -275,8 +280,7 @@ class PoolMetrics:
 
     def waited(self, seconds: float) -> None:
         """A connection was handed out after ``seconds`` (waiting for one, or opening it)."""
-        self._wait[bisect_left(POOL_WAIT_BUCKETS, seconds)] += 1
-        self._wait[-1] += seconds
+        observe(self._wait, POOL_WAIT_BUCKETS, seconds)
 
     def checked_out(self, *_: object) -> None:
         """A connection was handed out (also a SQLAlchemy `checkout` event listener)."""
@@ -319,8 +323,7 @@ class Metrics:
             self._requests[key] = found
         count, duration = found
         count[0] += 1
-        duration[bisect_left(LATENCY_BUCKETS, seconds)] += 1
-        duration[-1] += seconds
+        observe(duration, LATENCY_BUCKETS, seconds)
 
     def count(self, name: str, *labels: str) -> None:
         """Add one to the counter ``name`` (database_unavailable, logins, rate-limit rejections)."""
