@@ -126,29 +126,33 @@ def test_the_provider_exports_in_batches_to_each_exporter(
         provider.shutdown()
 
 
+def resource_attributes() -> dict[str, object]:
+    """The resource of the provider the environment asks for (shut down once read)."""
+    provider = tracer_provider_from_environment("1.2.3")
+    assert provider is not None
+    try:
+        return dict(provider.resource.attributes)
+    finally:
+        provider.shutdown()
+
+
 def test_the_resource_names_the_service_unless_the_environment_does(
     clean_environment: pytest.MonkeyPatch,
 ) -> None:
     clean_environment.setenv("OTEL_TRACES_EXPORTER", "console")
-    provider = tracer_provider_from_environment("1.2.3")
-    assert provider is not None
-    assert provider.resource.attributes["service.name"] == "orgsites-api"
-    assert provider.resource.attributes["service.version"] == "1.2.3"
-    provider.shutdown()
+    attributes = resource_attributes()
+    assert attributes["service.name"] == "orgsites-api"
+    assert attributes["service.version"] == "1.2.3"
 
     clean_environment.setenv("OTEL_RESOURCE_ATTRIBUTES", "service.name=a,deployment.environment=x")
-    provider = tracer_provider_from_environment("1.2.3")
-    assert provider is not None
-    assert provider.resource.attributes["service.name"] == "a"
-    assert provider.resource.attributes["deployment.environment"] == "x"
-    provider.shutdown()
+    attributes = resource_attributes()
+    assert attributes["service.name"] == "a"
+    assert attributes["deployment.environment"] == "x"
 
     clean_environment.setenv("OTEL_SERVICE_NAME", "orgsites-eu")
-    provider = tracer_provider_from_environment("1.2.3")
-    assert provider is not None
-    assert provider.resource.attributes["service.name"] == "orgsites-eu"
-    assert provider.resource.attributes["service.version"] == "1.2.3"
-    provider.shutdown()
+    attributes = resource_attributes()
+    assert attributes["service.name"] == "orgsites-eu"
+    assert attributes["service.version"] == "1.2.3"
 
 
 def test_the_sampler_comes_from_the_sdk_environment(clean_environment: pytest.MonkeyPatch) -> None:
