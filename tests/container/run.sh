@@ -163,7 +163,7 @@ check_image() {
     docker exec --interactive "$api" python - <"$HERE/bytecode_check.py" \
         || fail "modules the app loads have no bytecode in the image"
     curl -fsS "http://127.0.0.1:$port/metrics" \
-        | grep -qF "orgsites_build_info{revision=\"${revision:0:12}\",version=" \
+        | grep -F "orgsites_build_info{revision=\"${revision:0:12}\",version=" >/dev/null \
         || fail "/metrics does not report the build revision ${revision:0:12}"
     log "image: /metrics reports build revision ${revision:0:12}"
     docker rm --force "$api" "$db" >/dev/null
@@ -219,7 +219,9 @@ EOF
 
     # The README's compose and troubleshooting commands (-T: CI has no terminal).
     compose ps >/dev/null || fail "docker-compose ps failed"
-    compose logs migrate | grep -q "Context impl PostgresqlImpl" || fail "no migration in the log"
+    # grep reads all of the log (no -q): quitting at the first match would leave the writer a
+    # broken pipe, and pipefail would count that as a failure.
+    compose logs migrate | grep "Context impl PostgresqlImpl" >/dev/null || fail "no migration in the log"
     compose exec -T api alembic upgrade head >/dev/null 2>&1 || fail "exec alembic upgrade failed"
     [[ $(compose exec -T api alembic current 2>/dev/null) == *"(head)"* ]] \
         || fail "alembic current is not at head"
@@ -239,7 +241,7 @@ EOF
     curl -fsS -H 'X-Request-ID: container-find-me-1' "http://127.0.0.1:$api_port/health/live" >/dev/null
     local attempt found=""
     for attempt in $(seq 20); do
-        if compose logs api 2>/dev/null | grep -qF '"request_id":"container-find-me-1"'; then
+        if compose logs api 2>/dev/null | grep -F '"request_id":"container-find-me-1"' >/dev/null; then
             found=$attempt
             break
         fi
