@@ -44,23 +44,19 @@ def _no_such_member() -> NotFound:
     return NotFound("No such member in this organization.", code="member_not_found")
 
 
-async def _existing(
+async def _locked(
     ctx: RequestContext, org_id: uuid.UUID, user_id: uuid.UUID
-) -> tuple[orm.Membership, orm.User]:
-    found = await MembershipRepository(ctx.unit_of_work).get(org_id, user_id)
+) -> tuple[orm.Membership, orm.User, int]:
+    """The member with its user and the organization's owner count, locked for a change."""
+    found = await MembershipRepository(ctx.unit_of_work).lock(org_id, user_id)
     if found is None:
         raise _no_such_member()
     return found
 
 
-async def _keep_an_owner(
-    ctx: RequestContext, org_id: uuid.UUID, membership: orm.Membership
-) -> None:
+def _keep_an_owner(membership: orm.Membership, owners: int) -> None:
     """409 when the change would leave the organization without an owner."""
-    if (
-        membership.role == Role.OWNER
-        and await MembershipRepository(ctx.unit_of_work).count_owners(org_id) <= 1
-    ):
+    if membership.role == Role.OWNER and owners <= 1:
         raise Conflict("An organization must keep at least one owner.", code="last_owner")
 
 
@@ -115,12 +111,12 @@ class MemberHandlers:
     async def update_organization_member(
         self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID, body: MemberUpdate
     ) -> Member:
-        membership, user = await _existing(ctx, org_id, user_id)
+        membership, user, owners = await _locked(ctx, org_id, user_id)
         new_role = Role(body.role.value)
         _require_manageable(ctx, Role(membership.role))
         _require_manageable(ctx, new_role)
         if new_role != membership.role:
-            await _keep_an_owner(ctx, org_id, membership)
+            _keep_an_owner(membership, owners)
             membership.role = new_role
             await MembershipRepository(ctx.unit_of_work).save(membership)
         return to_member(membership, user)
@@ -128,8 +124,8 @@ class MemberHandlers:
     async def remove_organization_member(
         self, ctx: RequestContext, *, org_id: uuid.UUID, user_id: uuid.UUID
     ) -> None:
-        membership, _ = await _existing(ctx, org_id, user_id)
+        membership, _, owners = await _locked(ctx, org_id, user_id)
         if user_id != ctx.user.user_id:
             _require_manageable(ctx, Role(membership.role))
-        await _keep_an_owner(ctx, org_id, membership)
+        _keep_an_owner(membership, owners)
         await MembershipRepository(ctx.unit_of_work).delete(membership)

@@ -95,4 +95,5 @@ class OrganizationHandlers:
         return to_organization(await OrganizationRepository(ctx.unit_of_work).save(organization))
 
     async def delete_organization(self, ctx: RequestContext, *, org_id: uuid.UUID) -> None:
-        await OrganizationRepository(ctx.unit_of_work).delete(await _existing(ctx, org_id))
+        if not await OrganizationRepository(ctx.unit_of_work).remove(org_id):
+            raise _no_such_organization()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from app import models as orm
 from app.api_runtime import Page, RequestContext
@@ -21,13 +21,6 @@ def to_site(row: orm.Site) -> Site:
 def _no_such_site() -> NotFound:
     """The 404 of a site the organization does not have."""
     return NotFound("No such site in this organization.", code="site_not_found")
-
-
-async def _existing(ctx: RequestContext, org_id: uuid.UUID, site_id: uuid.UUID) -> orm.Site:
-    site = await SiteRepository(ctx.unit_of_work).get(org_id, site_id)
-    if site is None:
-        raise _no_such_site()
-    return site
 
 
 class SiteHandlers:
@@ -75,20 +68,24 @@ class SiteHandlers:
     async def update_site(
         self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID, body: SiteUpdate
     ) -> Site:
-        site = await _existing(ctx, org_id, site_id)
         # Each writable field by name: a field added to SiteUpdate later stays read-only until
         # someone decides otherwise here.
+        values: dict[str, Any] = {}
         if body.name is not None:
-            site.name = body.name
+            values["name"] = body.name
         if "address" in body.model_fields_set:
-            site.address = body.address
+            values["address"] = body.address
         if body.timezone is not None:
-            site.timezone = body.timezone.root
+            values["timezone"] = body.timezone.root
         if body.status is not None:
-            site.status = body.status.value
-        return to_site(await SiteRepository(ctx.unit_of_work).save(site))
+            values["status"] = body.status.value
+        row = await SiteRepository(ctx.unit_of_work).change(org_id, site_id, values)
+        if row is None:
+            raise _no_such_site()
+        return Site.model_validate(row)
 
     async def delete_site(
         self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID
     ) -> None:
-        await SiteRepository(ctx.unit_of_work).delete(await _existing(ctx, org_id, site_id))
+        if not await SiteRepository(ctx.unit_of_work).remove(org_id, site_id):
+            raise _no_such_site()

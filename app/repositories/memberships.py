@@ -56,17 +56,6 @@ class MembershipRepository(Repository[Membership]):
         )
         return Role(role) if role is not None else None
 
-    async def get(self, org_id: uuid.UUID, user_id: uuid.UUID) -> tuple[Membership, User] | None:
-        """A membership of this organization with its user."""
-        row = (
-            await self.session.execute(
-                select(Membership, User)
-                .join(User, User.id == Membership.user_id)
-                .where(Membership.organization_id == org_id, Membership.user_id == user_id)
-            )
-        ).first()
-        return (row[0], row[1]) if row is not None else None
-
     async def row(self, org_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any] | None:
         """A member of the organization as a plain row keyed by the API's field names."""
         return await self.reader.first(MEMBER_ROW, {"org_id": org_id, "user_id": user_id})
@@ -95,24 +84,46 @@ class MembershipRepository(Repository[Membership]):
             window=window,
         )
 
-    async def count_owners(self, org_id: uuid.UUID) -> int:
-        """How many owners the organization has, locking them so concurrent changes serialize."""
-        owners = await self.session.scalars(
-            select(Membership.user_id)
-            .where(Membership.organization_id == org_id, Membership.role == Role.OWNER.value)
+    async def lock(
+        self, org_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[Membership, User, int] | None:
+        """A membership of this organization with its user and the organization's number of
+        owners, for a change; None when there is no such member (any more).
+
+        Locks the member's row and every owner's row of the organization in one statement, in
+        user_id order (the one order every change of memberships takes them in): the owner count
+        holds until the transaction ends, and a concurrent change or removal of the member waits.
+        """
+        rows = await self.session.scalars(
+            select(Membership)
+            .where(
+                Membership.organization_id == org_id,
+                (Membership.user_id == user_id) | (Membership.role == Role.OWNER.value),
+            )
+            .order_by(Membership.user_id)
             .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        return len(list(owners))
+        locked = list(rows)
+        membership = next((row for row in locked if row.user_id == user_id), None)
+        if membership is None:
+            return None
+        user = await self.session.get(User, user_id)
+        if user is None:  # pragma: no cover - the user's memberships go before the user
+            return None
+        return membership, user, sum(row.role == Role.OWNER.value for row in locked)
 
     async def solely_owned_by(self, user_id: uuid.UUID) -> list[uuid.UUID]:
         """Organizations in which this user is the only owner; locks the owners of every
-        organization the user owns, so a concurrent demotion cannot slip in between."""
+        organization the user owns (in organization, then user_id order), so a concurrent
+        demotion cannot slip in between."""
         owned = select(Membership.organization_id).where(
             Membership.user_id == user_id, Membership.role == Role.OWNER.value
         )
         owners = await self.session.execute(
             select(Membership.organization_id, Membership.user_id)
             .where(Membership.role == Role.OWNER.value, Membership.organization_id.in_(owned))
+            .order_by(Membership.organization_id, Membership.user_id)
             .with_for_update()
         )
         counts: dict[uuid.UUID, int] = {}

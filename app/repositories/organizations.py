@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 
 from app.context import Principal
@@ -59,8 +59,20 @@ class OrganizationRepository(Repository[Organization]):
     """Reads and writes organizations; flushes, never commits."""
 
     async def get(self, org_id: uuid.UUID) -> Organization | None:
-        """The organization with this id (callers are already authorized for it)."""
-        return await self.session.get(Organization, org_id)
+        """The organization with this id, locked for a change until the transaction ends (FOR NO
+        KEY UPDATE: sites and members may still be added meanwhile); None when it does not exist
+        (any more: a concurrent delete won). Callers are already authorized for it."""
+        return await self.session.get(
+            Organization, org_id, with_for_update={"key_share": True}, populate_existing=True
+        )
+
+    async def remove(self, org_id: uuid.UUID) -> bool:
+        """Delete the organization (its sites, counts and memberships go with it through ON
+        DELETE CASCADE); False when it does not exist (any more)."""
+        deleted = await self.session.scalar(
+            delete(Organization).where(Organization.id == org_id).returning(Organization.id)
+        )
+        return deleted is not None
 
     async def row(self, org_id: uuid.UUID) -> dict[str, Any] | None:
         """The organization as a plain row keyed by the API's field names (for reading)."""

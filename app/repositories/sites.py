@@ -1,14 +1,17 @@
 """Sites: all SQL about the sites table. Every query is scoped to one organization.
 
 The organization's per-status counts (site_counters) change in the same transaction as every
-insert, status change and delete here, so meta.total is exact without counting the rows."""
+insert, status change and delete here, by what the statement did (the row it inserted, the
+status it locked and changed, the status its DELETE returned), so meta.total stays exact under
+concurrent writes. Locks are taken in one order: the site's row, then the organization's counter
+rows in status order, so two changes never wait for each other in a cycle."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, func, inspect, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.models import Site, SiteCounter
@@ -34,6 +37,12 @@ SITE_ROW = select(*(_sites.c[column.key] for column in SITE_COLUMNS)).where(
     _sites.c.organization_id == bindparam("org_id"), _sites.c.id == bindparam("site_id")
 )
 """One site of one organization as a plain row; built once, bound per request."""
+SITE_ROW_LOCKED = SITE_ROW.with_for_update(key_share=True)
+"""The same row, locked until the transaction ends (FOR NO KEY UPDATE)."""
+SITE_KEY = (_sites.c.organization_id == bindparam("org_id")) & (_sites.c.id == bindparam("site_id"))
+SITE_COLUMNS_OUT = tuple(SITE_ROW.selected_columns)
+SITE_DELETE = delete(_sites).where(SITE_KEY).returning(_sites.c.status)
+"""Deletes one site of one organization, saying which status it had (no row: no such site)."""
 SITE_TOTAL = select(func.coalesce(func.sum(_counters.c.sites), 0)).where(
     _counters.c.organization_id == bindparam("org_id")
 )
@@ -63,46 +72,74 @@ SITE_LISTING = Listing(_listed, SITE_SORTS, Site.id, _counted)
 class SiteRepository(Repository[Site]):
     """Reads and writes the sites of one organization at a time; flushes, never commits."""
 
-    async def get(self, org_id: uuid.UUID, site_id: uuid.UUID) -> Site | None:
-        """The site, only if it belongs to the organization."""
-        return await self.session.scalar(
-            select(Site).where(Site.organization_id == org_id, Site.id == site_id)
-        )
-
     async def row(self, org_id: uuid.UUID, site_id: uuid.UUID) -> dict[str, Any] | None:
         """The site as a plain row keyed by the API's field names, only if it belongs to the
-        organization (for reading; `get` loads it for a change)."""
+        organization (for reading; `change` locks it for a change)."""
         return await self.reader.first(SITE_ROW, {"org_id": org_id, "site_id": site_id})
 
     async def add(self, row: Site) -> Site:
         """Insert a site and count it."""
         site = await super().add(row)
-        await self._count(site.organization_id, site.status, 1)
+        await self._count(site.organization_id, {site.status: 1})
         return site
 
     async def save(self, row: Site) -> Site:
-        """Flush changes to a site, moving it between status counts when its status changed."""
-        history = inspect(row).attrs.status.history
-        site = await super().save(row)
-        if history.deleted and history.added and history.deleted[0] != history.added[0]:
-            await self._count(site.organization_id, history.deleted[0], -1)
-            await self._count(site.organization_id, history.added[0], 1)
-        return site
+        """Refused: a site changes through `change`, which keeps the counts exact."""
+        raise TypeError("SiteRepository.change() changes a site")
 
     async def delete(self, row: Site) -> None:
-        """Delete a site and uncount it."""
-        org_id, status = row.organization_id, row.status
-        await super().delete(row)
-        await self._count(org_id, status, -1)
+        """Refused: a site is deleted through `remove`, which keeps the counts exact."""
+        raise TypeError("SiteRepository.remove() deletes a site")
 
-    async def _count(self, org_id: uuid.UUID, status: str, delta: int) -> None:
+    async def change(
+        self, org_id: uuid.UUID, site_id: uuid.UUID, values: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Set the given columns of the site and return it as a plain row; None when the
+        organization has no such site (any more). The row is locked first, so the status it
+        leaves is the one a concurrent change left, and the counts move by what changed."""
+        key = {"org_id": org_id, "site_id": site_id}
+        current = await self._first(SITE_ROW_LOCKED, key)
+        if current is None:
+            return None
+        changed = {name: value for name, value in values.items() if current[name] != value}
+        if not changed:
+            return current
+        statement = update(_sites).where(SITE_KEY).values(changed).returning(*SITE_COLUMNS_OUT)
+        row = await self._first(statement, key)
+        if row is None:  # pragma: no cover - the row is locked
+            return None
+        if row["status"] != current["status"]:
+            await self._count(org_id, {current["status"]: -1, row["status"]: 1})
+        return row
+
+    async def remove(self, org_id: uuid.UUID, site_id: uuid.UUID) -> bool:
+        """Delete the site and uncount the status its DELETE returned; False when the
+        organization has no such site (any more, e.g. a concurrent delete won)."""
+        status = await self.session.scalar(SITE_DELETE, {"org_id": org_id, "site_id": site_id})
+        if status is None:
+            return False
+        await self._count(org_id, {status: -1})
+        return True
+
+    async def _first(self, statement: Any, parameters: dict[str, Any]) -> dict[str, Any] | None:
+        row = (await self.session.execute(statement, parameters)).mappings().first()
+        return dict(row) if row is not None else None
+
+    async def _count(self, org_id: uuid.UUID, deltas: dict[str, int]) -> None:
+        """Add the deltas to the organization's per-status counts in one statement whose rows
+        are in status order: every transaction locks an organization's counter rows in that
+        one order (opposite moves, active->inactive beside inactive->active, cannot deadlock)."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(SiteCounter).values(organization_id=org_id, status=status, sites=delta)
+        rows = [
+            {"organization_id": org_id, "status": status, "sites": delta}
+            for status, delta in sorted(deltas.items())
+        ]
+        statement = insert(SiteCounter).values(rows)
         await self.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[SiteCounter.organization_id, SiteCounter.status],
-                set_={"sites": SiteCounter.sites + delta},
+                set_={"sites": SiteCounter.sites + statement.excluded.sites},
             )
         )
 
