@@ -14,17 +14,19 @@ from app.context import RequestContext
 from app.envelopes import respond_empty, respond_page, respond_single
 from app.operation_spec import OperationSpec
 from app.pagination import Page
+from app.unit_of_work import with_retries
 
 
 class UnitOfWorkRoute(APIRoute):
     """A route that finishes the request's unit of work after its handler: commits or rolls
     back once the response is serialized and before anything is sent, so a failed commit is a
-    problem response, never a 200 followed by lost data."""
+    problem response, never a 200 followed by lost data. A unit of work the database ended with
+    a deadlock or serialization failure runs again (app.unit_of_work.with_retries)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
-        async def handle_in_unit_of_work(request: Request) -> Response:
+        async def attempt(request: Request) -> Response:
             try:
                 response = await handle(request)
             except BaseException as error:
@@ -32,6 +34,9 @@ class UnitOfWorkRoute(APIRoute):
                 raise
             await finish_unit_of_work(request, None)
             return response
+
+        async def handle_in_unit_of_work(request: Request) -> Response:
+            return await with_retries(lambda: attempt(request))
 
         return handle_in_unit_of_work
 

@@ -79,13 +79,15 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
     """The dependency that guards one operation and opens its unit of work: the rate limit and
     the unknown-query check first (as before any other work), then authentication and the
     permission check. The unit of work it opens is kept in the request state, where the route
-    (app.api_runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized.
+    (app.api_runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized; a
+    retry of the request (after a deadlock) authorizes again but is not counted again.
     """
     read_only = operation.method in READ_ONLY_METHODS
 
     async def dependency(request: Request) -> RequestContext:
         bearer = Bearer(request)
-        await limit_rate(operation, request, bearer)
+        if getattr(request.state, "unit_of_work", None) is None:  # not counted again on a retry
+            await limit_rate(operation, request, bearer)
         reject_unknown_query(operation, request)
         unit_of_work = UnitOfWork(database_of(request), read_only=read_only)
         request.state.unit_of_work = unit_of_work

@@ -120,3 +120,18 @@ class RateLimited(DomainError):
             f"retry in {retry_after} seconds.",
             headers={"Retry-After": str(retry_after)},
         )
+
+
+class WriteConflict(Conflict):
+    """A write kept colliding with concurrent writes (deadlock or serialization failure) after
+    the unit of work's retries; nothing of it was applied, so it is safe to repeat."""
+
+    code = "conflict_retry"
+    retry_after_seconds: ClassVar[int] = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The request collided with concurrent changes of the same data and was not applied; "
+            "repeat it after the Retry-After delay.",
+            headers={"Retry-After": str(self.retry_after_seconds)},
+        )

@@ -6,15 +6,71 @@ on PostgreSQL their Core reads run on the pooled psycopg connection itself (app.
 Writing operations run in exactly one transaction, which `finish` commits after the handler has
 returned and its response has been serialized, and before anything is sent. A request holds at
 most one connection at a time.
+
+A unit of work that PostgreSQL ends with a deadlock or a serialization failure (SQLSTATE 40P01,
+40001) did nothing; `with_retries` runs the request again from the start (authorization
+included, the rate limit not counted twice), a bounded number of times after a short random
+delay, and answers 409 `conflict_retry` when the collisions persist. `database_unavailable` is
+kept for a database that cannot serve.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db import Database
-from app.errors import DomainError
+from app.errors import DomainError, WriteConflict
 from app.reading import CoreReader, DriverReader, Reader
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+TRANSACTION_CONFLICTS = {"40P01": "deadlock", "40001": "serialization failure"}
+"""SQLSTATEs of a transaction the database rolled back because of concurrent ones."""
+ATTEMPTS = 3
+"""How many times a unit of work runs before its collisions are answered 409."""
+RETRY_DELAY_SECONDS = 0.05
+"""The first retry waits a random delay up to this, each further one up to twice the last."""
+
+
+def transaction_conflict(error: BaseException) -> str | None:
+    """What the database called the error when it is a deadlock or a serialization failure."""
+    if isinstance(error, DBAPIError):
+        return TRANSACTION_CONFLICTS.get(str(getattr(error.orig, "sqlstate", None)))
+    return None
+
+
+async def with_retries(
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = ATTEMPTS,
+    delay_seconds: float = RETRY_DELAY_SECONDS,
+) -> T:
+    """Run ``attempt`` (a whole unit of work: it rolls back whatever fails) until it does not
+    end in a transaction conflict, at most ``attempts`` times, waiting a random delay (full
+    jitter, doubling) between tries; raise WriteConflict when the last try collides too."""
+    for number in range(1, attempts + 1):
+        try:
+            return await attempt()
+        except DBAPIError as error:
+            conflict = transaction_conflict(error)
+            if conflict is None:
+                raise
+            if number == attempts:
+                logger.warning("%s in attempt %d of %d; answering 409", conflict, number, attempts)
+                raise WriteConflict() from error
+            delay = random.uniform(0, delay_seconds * 2 ** (number - 1))  # noqa: S311 - jitter
+            logger.warning(
+                "%s in attempt %d of %d; retrying in %.3f s", conflict, number, attempts, delay
+            )
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 class UnitOfWork:
