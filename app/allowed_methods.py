@@ -45,4 +45,5 @@ def method_not_allowed(
 ) -> tuple[int, str, str, dict[str, str]]:
     """The 405 problem (status, code, detail, headers) for a method the path does not serve."""
     detail = f"{scope['method']} is not allowed on {scope['path']}."
-    return 405, "method_not_allowed", detail, {"Allow": ", ".join(sorted(methods))}
+    allowed = methods | {"HEAD"} if "GET" in methods else methods  # HEAD: see app.edge
+    return 405, "method_not_allowed", detail, {"Allow": ", ".join(sorted(allowed))}

@@ -4,7 +4,8 @@
    `unsupported_api_version` for any other);
 2. the size caps of app.request_limits (414, 431, 413), streamed bodies counted as they arrive;
 3. 405 with Allow for a method the spec does not serve on the path (app.allowed_methods), except
-   CORS preflights when CORS is on;
+   CORS preflights when CORS is on; HEAD is served wherever GET is (RFC 9110 9.3.2): the app
+   sees a GET, the client gets its status and headers without the body;
 4. the request deadline of app.deadline: 503 `database_unavailable` when no response has started
    within REQUEST_TIMEOUT_SECONDS;
 5. on the way out: X-Request-ID, X-API-Version, the security headers, the RateLimit-* quota the
@@ -118,9 +119,12 @@ class EdgeMiddleware:
     async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: _Exchange) -> None:
         scope.setdefault("state", {})["request_id"] = exchange.request_id
         path_headers = security_headers(scope["path"])
+        head = scope["method"] == "HEAD"
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            elif message["type"] == "http.response.start":
                 exchange.status = message["status"]
                 headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
@@ -136,15 +140,18 @@ class EdgeMiddleware:
         if refused is not None:
             await refused(scope, send_with_headers)
             return
+        # A HEAD is served as the GET it mirrors, in a scope of its own: the server still sees
+        # HEAD (and sends no body); what routing leaves in the scope is copied back for telemetry.
+        app_scope = {**scope, "method": "GET"} if head else scope
         route_send: Send = send_with_headers
-        if scope["method"] == "GET" and not scope["query_string"]:
+        if scope["method"] in ("GET", "HEAD") and not scope["query_string"]:
             if scope["path"] in self.constants:
                 messages, scope["route"] = self.constants[scope["path"]]
                 for message in messages:
                     await send_with_headers(_copy(message))
                 return
             if scope["path"] in self.constant_paths:
-                route_send = self._keeper(scope, send_with_headers)
+                route_send = self._keeper(app_scope, send_with_headers)
 
         async def counted_receive() -> Message:
             message = await receive()
@@ -160,7 +167,7 @@ class EdgeMiddleware:
 
         deadline = Deadline.start(self.deadline_seconds, scope, exchange, send_with_headers)
         try:
-            await self.app(scope, counted_receive, guarded_send)
+            await self.app(app_scope, counted_receive, guarded_send)
         except BaseException as error:
             if exchange.abandoned:
                 await deadline.wound_down(error)
@@ -170,6 +177,8 @@ class EdgeMiddleware:
             await self._last_resort(scope, exchange, send_with_headers, error)
         finally:
             deadline.cancel()
+            if head:
+                scope.update({key: value for key, value in app_scope.items() if key != "method"})
 
     def _keeper(self, scope: Scope, send: Send) -> Send:
         """A send that also keeps a 200 answer for the path (messages as the route sent them,
@@ -200,7 +209,8 @@ class EdgeMiddleware:
             return _Refusal(*over_cap)
         methods = self.allowed_methods(scope["path"])
         preflight = self.cors_enabled and _is_preflight(scope)
-        if methods is not None and scope["method"] not in methods and not preflight:
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        if methods is not None and method not in methods and not preflight:
             return _Refusal(*method_not_allowed(scope, methods))
         return None
 

@@ -136,6 +136,10 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # No redirect to the slash-less path: Starlette builds its Location from the Host header,
+        # so a forged Host sent clients (and a POST's body) elsewhere. A trailing slash is an
+        # unknown path: the 404 problem.
+        redirect_slashes=False,
         lifespan=lifespan,
         telemetry=NO_FASTAPI_TELEMETRY,
     )

@@ -178,6 +178,12 @@ class Settings(BaseSettings):
                 "random characters, e.g. from `python -c 'import secrets; "
                 "print(secrets.token_urlsafe(48))'`"
             )
+        if self.APP_ENV == "production" and self.METRICS_ENABLED and self.METRICS_TOKEN is None:
+            raise ValueError(
+                "METRICS_TOKEN must be set when APP_ENV=production: /metrics shows sign-in "
+                "failures, the build and the pools to whoever reaches the port (or set "
+                "METRICS_ENABLED=false)"
+            )
         if (self.FIRST_SUPERUSER_EMAIL is None) != (self.FIRST_SUPERUSER_PASSWORD is None):
             raise ValueError(
                 "set both FIRST_SUPERUSER_EMAIL and FIRST_SUPERUSER_PASSWORD, or neither"

@@ -35,7 +35,7 @@ class ApiVersion(StrEnum):
 
 class CurrentUserUpdate(BaseModel):
     """
-    Changes to the caller's own profile; omitted fields stay as they are. Changing the password requires `current_password` and ends every other session.
+    Changes to the caller's own profile; omitted fields stay as they are. Changing the password requires `current_password` and ends every session of the user, the caller's own included.
     """
 
     model_config = ConfigDict(

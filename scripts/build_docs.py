@@ -18,14 +18,7 @@ import swagger_ui_bundle
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.docs import SWAGGER_PAGE  # noqa: E402 - needs the repository on sys.path
-
-ASSETS = (
-    "swagger-ui.css",
-    "swagger-ui-bundle.js",
-    "swagger-ui-standalone-preset.js",
-    "favicon-32x32.png",
-)
+from app.docs import DOCS_ASSETS, SWAGGER_PAGE  # noqa: E402 - needs the repository on sys.path
 
 
 def embeddable(spec_json: str) -> str:
@@ -37,7 +30,7 @@ def build(target: Path) -> None:
     """Copy the assets and the spec, and write index.html with the spec embedded."""
     shutil.rmtree(target, ignore_errors=True)
     (target / "assets").mkdir(parents=True)
-    for name in ASSETS:
+    for name in sorted(DOCS_ASSETS):
         shutil.copyfile(Path(swagger_ui_bundle.swagger_ui_path) / name, target / "assets" / name)
     for name in ("openapi.json", "openapi.yaml"):
         shutil.copyfile(ROOT / "generated" / name, target / name)

@@ -33,7 +33,16 @@ from app.settings import normalize_database_url  # noqa: E402 - needs the reposi
 
 BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "live-admin@example.com"
-SERVE_OPTIONS = ("--host", "127.0.0.1", "--no-proxy-headers", "--no-server-header")
+SERVE_OPTIONS = (
+    "--host",
+    "127.0.0.1",
+    "--no-proxy-headers",
+    "--no-server-header",
+    "--http",
+    "h11",
+    "--h11-max-incomplete-event-size",
+    "32768",
+)
 """As `make run` serves: the app, not uvicorn, decides whom X-Forwarded-For is believed from."""
 OPEN_RATE_LIMITS = dict.fromkeys(
     (

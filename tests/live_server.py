@@ -25,6 +25,10 @@ SERVE_COMMAND = (
     "127.0.0.1",
     "--no-proxy-headers",
     "--no-server-header",
+    "--http",
+    "h11",
+    "--h11-max-incomplete-event-size",
+    "32768",
 )
 """The way `make run` serves the app (see the Makefile)."""
 BASE_ENV = {

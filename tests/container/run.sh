@@ -137,7 +137,7 @@ build_images() {
 run_app() {
     docker run --network "$network" --read-only --tmpfs /tmp --cap-drop ALL \
         --security-opt no-new-privileges --env APP_ENV=production --env "SECRET_KEY=$secret" \
-        --env "DATABASE_URL=postgresql+psycopg://orgsites:$secret@db:5432/orgsites" "$@"
+        --env "METRICS_TOKEN=$metrics_token" --env "DATABASE_URL=postgresql+psycopg://orgsites:$secret@db:5432/orgsites" "$@"
 }
 
 check_image() {
@@ -162,7 +162,9 @@ check_image() {
     docker exec "$api" touch /app/written 2>/dev/null && fail "the root filesystem is writable"
     docker exec --interactive "$api" python - <"$HERE/bytecode_check.py" \
         || fail "modules the app loads have no bytecode in the image"
-    curl -fsS "http://127.0.0.1:$port/metrics" \
+    [[ $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics") == 401 ]] \
+        || fail "/metrics answers without METRICS_TOKEN"
+    curl -fsS -H "Authorization: Bearer $metrics_token" "http://127.0.0.1:$port/metrics" \
         | grep -F "orgsites_build_info{revision=\"${revision:0:12}\",version=" >/dev/null \
         || fail "/metrics does not report the build revision ${revision:0:12}"
     log "image: /metrics reports build revision ${revision:0:12}"
@@ -186,6 +188,7 @@ check_compose() {
     cat >"$work/compose.env" <<EOF
 APP_ENV=production
 SECRET_KEY=$secret
+METRICS_TOKEN=$metrics_token
 POSTGRES_PASSWORD=$secret
 API_PORT=$api_port
 FIRST_SUPERUSER_EMAIL=admin@example.com
@@ -235,7 +238,8 @@ EOF
     local series
     for series in 'orgsites_http_requests_total{method="POST",operation="createOrganization",status_class="2xx"} 1.0' \
         'orgsites_logins_total{outcome="success"} 1.0'; do
-        wait_for 10 bash -c 'curl -fsS "$1" | grep -qF "$2"' _ "http://127.0.0.1:$api_port/metrics" "$series" \
+        wait_for 10 bash -c 'curl -fsS -H "Authorization: Bearer $3" "$1" | grep -qF "$2"' _ \
+            "http://127.0.0.1:$api_port/metrics" "$series" "$metrics_token" \
             || fail "/metrics lacks: $series"
     done
     curl -fsS -H 'X-Request-ID: container-find-me-1' "http://127.0.0.1:$api_port/health/live" >/dev/null
@@ -253,6 +257,7 @@ EOF
 
 main() {
     secret=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+    metrics_token=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
     ensure_engine
     build_images
     log "images ready"

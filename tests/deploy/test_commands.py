@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from app.request_limits import MAX_HEAD_BYTES
 from scripts.live_api import SERVE_OPTIONS
 from tests.deploy.files import (
     ROOT,
@@ -49,7 +50,14 @@ SERVER_FLAGS = ("--no-proxy-headers", "--no-server-header")
 
 
 def test_every_way_of_serving_passes_the_same_server_flags() -> None:
-    commands = {
+    for name, command in serving_commands().items():
+        flags = tuple(flag for flag in command if flag in SERVER_FLAGS)
+        assert flags == SERVER_FLAGS, f"{name}: {command}"
+
+
+def serving_commands() -> dict[str, list[str]]:
+    """Every way the project serves the app, by name."""
+    return {
         "image": image_cmd(),
         "compose": command_of(service("api")["command"]),
         "kubernetes": container(only("Deployment"))["args"],
@@ -57,9 +65,15 @@ def test_every_way_of_serving_passes_the_same_server_flags() -> None:
         "make contract": list(SERVE_OPTIONS),
         "live-server tests": list(SERVE_COMMAND),
     }
-    for name, command in commands.items():
-        flags = tuple(flag for flag in command if flag in SERVER_FLAGS)
-        assert flags == SERVER_FLAGS, f"{name}: {command}"
+
+
+def test_every_way_of_serving_bounds_the_request_head() -> None:
+    # httptools, uvicorn's default parser, buffers a head of any size (50 MB seen); h11 stops at
+    # its max incomplete event size.
+    for name, command in serving_commands().items():
+        assert command[command.index("--http") + 1] == "h11", f"{name}: {command}"
+        option = command.index("--h11-max-incomplete-event-size")
+        assert command[option + 1] == str(MAX_HEAD_BYTES), f"{name}: {command}"
 
 
 def test_every_port_names_the_one_the_server_listens_on() -> None:

@@ -138,12 +138,15 @@ def test_the_service_monitor_scrapes_the_service() -> None:
     assert endpoint["path"] == "/metrics"
 
 
-def test_the_service_monitor_shows_the_optional_token_from_the_secret() -> None:
-    text = (PROMETHEUS / "servicemonitor.yaml").read_text()
+def test_the_service_monitor_sends_the_token_from_the_secret() -> None:
+    # Production refuses to start without METRICS_TOKEN, so the scrape always sends it.
     secret = manifest("secret.example.yaml")
     assert "METRICS_TOKEN" in secret["stringData"]
-    assert f"#     name: {secret['metadata']['name']}\n" in text
-    assert "#     key: METRICS_TOKEN\n" in text
+    (endpoint,) = prometheus_file("servicemonitor.yaml")["spec"]["endpoints"]
+    assert endpoint["authorization"] == {
+        "type": "Bearer",
+        "credentials": {"name": secret["metadata"]["name"], "key": "METRICS_TOKEN"},
+    }
 
 
 def test_the_prometheus_rule_holds_the_same_groups() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.deploy.files import ROOT, healthcheck_cmd, image_cmd
 from tests.deploy.server import (
+    EXIT_TIMEOUT,
     environment,
     for_loopback,
     get,
@@ -43,3 +44,23 @@ def test_the_image_command_serves_with_web_concurrency_workers_and_stops_cleanly
     assert output.count("Started server process") == 2
     assert output.count("database connections closed") == 2
     assert output.count("Finished server process") == 2
+
+
+def test_the_image_command_refuses_production_with_anonymous_metrics(tmp_path: Path) -> None:
+    env = environment(migrated_sqlite(tmp_path), APP_ENV="production")
+    process = subprocess.Popen(  # noqa: S603 - the image's own command
+        local(for_loopback(image_cmd(), free_port())),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=EXIT_TIMEOUT)
+    finally:
+        if process.poll() is None:  # the old code served /metrics to anyone: stop it
+            process.kill()
+            process.wait()
+    assert process.returncode != 0
+    assert "METRICS_TOKEN must be set when APP_ENV=production" in output

@@ -46,7 +46,7 @@ async def test_unknown_route_and_wrong_method_are_problems(client: httpx.AsyncCl
     assert body["request_id"] == missing.headers["x-request-id"]
     wrong = await client.put("/api/v1/organizations")
     assert wrong.status_code == 405
-    assert wrong.headers["allow"] == "GET, POST"
+    assert wrong.headers["allow"] == "GET, HEAD, POST"
     assert wrong.json()["code"] == "method_not_allowed"
     assert wrong.headers["x-request-id"] == wrong.json()["request_id"]
 
@@ -54,10 +54,11 @@ async def test_unknown_route_and_wrong_method_are_problems(client: httpx.AsyncCl
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("DELETE", "/api/v1/users/me", "GET, PATCH"),
-        ("OPTIONS", "/api/v1/users/me", "GET, PATCH"),
-        ("PUT", "/api/v1/users/0b5e3c5e-8a53-4f4e-9d55-2f7d1c6c9a10", "DELETE, GET, PATCH"),
-        ("POST", "/health/live", "GET"),
+        ("DELETE", "/api/v1/users/me", "GET, HEAD, PATCH"),
+        ("OPTIONS", "/api/v1/users/me", "GET, HEAD, PATCH"),
+        ("PUT", "/api/v1/users/0b5e3c5e-8a53-4f4e-9d55-2f7d1c6c9a10", "DELETE, GET, HEAD, PATCH"),
+        ("POST", "/health/live", "GET, HEAD"),
+        ("HEAD", "/api/v1/auth/login", "POST"),
     ],
 )
 async def test_allow_lists_what_the_spec_serves_on_that_path(

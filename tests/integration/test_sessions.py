@@ -4,7 +4,9 @@ rotated or unknown token is idempotent and ends nothing else."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ from app import models as orm
 from tests.factories import PASSWORD, SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD, make_user
 
 ME = "/api/v1/users/me"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def sign_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> Any:
@@ -146,3 +149,19 @@ async def test_an_access_token_without_a_session_is_refused(
     orphan = app.state.tokens.issue_access(user.id, uuid.uuid4()).token
     response = await client.get(ME, headers={"Authorization": f"Bearer {orphan}"})
     assert response.status_code == 401
+
+
+def test_spec_and_readme_state_the_one_rule_the_code_follows() -> None:
+    # The schema said "every other session" while the code (test above) ends the caller's too.
+    rule = "every session of the user, the caller's own included"
+    spec = json.loads((ROOT / "generated" / "openapi.json").read_text())
+    texts = {
+        "operation": spec["paths"]["/api/v1/users/me"]["patch"]["description"],
+        "schema": spec["components"]["schemas"]["CurrentUserUpdate"]["description"],
+    }
+    for name, text in texts.items():
+        assert "other session" not in text, name
+        assert rule in " ".join(text.split()), name
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert "every session of that user ends, the caller's own included" in readme
+    assert "other session" not in readme

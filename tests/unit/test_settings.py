@@ -134,8 +134,16 @@ def test_outside_development_missing_or_weak_keys_are_refused(env: str, key: str
 
 
 def test_production_accepts_a_strong_key() -> None:
-    settings = Settings(APP_ENV="production", SECRET_KEY="x" * 48)
+    settings = Settings(APP_ENV="production", SECRET_KEY="x" * 48, METRICS_TOKEN="m" * 48)
     assert settings.secret_key == "x" * 48
+
+
+def test_production_refuses_anonymous_metrics() -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN must be set when APP_ENV=production"):
+        Settings(APP_ENV="production", SECRET_KEY="x" * 48)
+    off = Settings(APP_ENV="production", SECRET_KEY="x" * 48, METRICS_ENABLED=False)
+    assert off.METRICS_TOKEN is None
+    assert Settings(APP_ENV="test", SECRET_KEY="x" * 48).METRICS_TOKEN is None
 
 
 def test_first_superuser_needs_both_values() -> None:
