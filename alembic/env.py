@@ -7,6 +7,7 @@ from logging.config import fileConfig
 from typing import Any, Literal
 
 from alembic import context
+from sqlalchemy import make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -55,7 +56,12 @@ def run_sync_migrations(connection: Connection) -> None:
 async def run_async_migrations() -> None:
     url = database_url()
     ensure_sqlite_directory(url)
-    engine = create_async_engine(url)
+    # Each statement runs once: psycopg's prepared statements would gain nothing, and one left on
+    # a server connection of PgBouncer < 1.21 in transaction mode would meet another client.
+    options: dict[str, Any] = {}
+    if make_url(url).get_driver_name() == "psycopg":
+        options["connect_args"] = {"prepare_threshold": None}
+    engine = create_async_engine(url, **options)
     async with engine.connect() as connection:
         await connection.run_sync(run_sync_migrations)
     await engine.dispose()

@@ -104,16 +104,22 @@ def _engine_options(settings: Settings) -> dict[str, Any]:
     # disconnect, that request gets 503, and SQLAlchemy replaces every connection older than the
     # failure, so the service recovers by itself.
     statement_ms = round(settings.DB_STATEMENT_TIMEOUT_SECONDS * 1000)
+    connect_args: dict[str, Any] = {
+        "connect_timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
+        # TimeZone=UTC: timestamps arrive already in UTC, nothing to convert per row.
+        "options": f"-c statement_timeout={statement_ms} -c TimeZone=UTC",
+    }
+    if not settings.DB_PREPARED_STATEMENTS:
+        # psycopg prepares a statement run 5 times on a connection (the ORM's writes too); named
+        # statements outlive the transaction, which PgBouncer < 1.21 in transaction mode hands on
+        # to other clients' transactions (DuplicatePreparedStatement). None: never.
+        connect_args["prepare_threshold"] = None
     return {
         "poolclass": FairAsyncQueuePool,
         "pool_size": settings.DB_POOL_SIZE,
         "max_overflow": settings.DB_MAX_OVERFLOW,
         "pool_timeout": settings.DB_POOL_TIMEOUT_SECONDS,
-        "connect_args": {
-            "connect_timeout": settings.DB_CONNECT_TIMEOUT_SECONDS,
-            # TimeZone=UTC: timestamps arrive already in UTC, nothing to convert per row.
-            "options": f"-c statement_timeout={statement_ms} -c TimeZone=UTC",
-        },
+        "connect_args": connect_args,
     }
 
 
@@ -175,6 +181,8 @@ class Database:
                 if metrics
                 else None,
             )
+        self.prepared_statements = settings.DB_PREPARED_STATEMENTS
+        """Whether driver reads run as server-side prepared statements."""
         self.query_spans: QuerySpans | None = None
         """The spans of the driver reads when tracing is on (set by app.tracing_db)."""
         if metrics is not None:
@@ -204,7 +212,12 @@ class Database:
         """A reader on a connection of the driver pool, checked out on first use."""
         if self.driver_pool is None:
             raise RuntimeError("driver reads are for PostgreSQL")
-        return DriverReader(self.driver_pool, self.read_engine.dialect, self.query_spans)
+        return DriverReader(
+            self.driver_pool,
+            self.read_engine.dialect,
+            self.query_spans,
+            prepare=self.prepared_statements,
+        )
 
     @staticmethod
     def _create_engine(settings: Settings, **options: Any) -> AsyncEngine:

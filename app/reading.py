@@ -2,11 +2,12 @@
 
 A read-only request on PostgreSQL runs its statements on the pooled psycopg connection itself:
 each statement is compiled by SQLAlchemy once (module-level statements with bind parameters),
-and executed as a prepared statement with results in binary format (UUIDs and timestamps parse
-faster than from text), without a Session, an execution context or a result
-object per call. Profiled on GET one site, SQLAlchemy's per-execution work cost more CPU than
-psycopg and PostgreSQL together. Anywhere else (SQLite, and the transaction of a writing
-request) statements run on the unit of work's SQLAlchemy connection, with the same results.
+and executed as a prepared statement (unless DB_PREPARED_STATEMENTS is off) with results in
+binary format (UUIDs and timestamps parse faster than from text), without a Session, an
+execution context or a result object per call. Profiled on GET one site, SQLAlchemy's
+per-execution work cost more CPU than psycopg and PostgreSQL together. Anywhere else (SQLite,
+and the transaction of a writing request) statements run on the unit of work's SQLAlchemy
+connection, with the same results.
 """
 
 from __future__ import annotations
@@ -120,15 +121,24 @@ class _Compiled:
 class DriverReader:
     """Statements run on one psycopg connection of the driver pool, in autocommit mode
     (read-only requests on PostgreSQL): checked out on the first statement, returned by
-    `release`. With ``spans`` (tracing on), each statement's execution is a span."""
+    `release`. With ``spans`` (tracing on), each statement's execution is a span; ``prepare``:
+    each statement is prepared on the connection once (False: sent unnamed every time)."""
 
     _compiled: dict[Executable, _Compiled] = {}  # noqa: RUF012 - shared by every request
     """Compiled statements; statements are built once, so this stays small."""
 
-    def __init__(self, pool: DriverPool, dialect: Dialect, spans: QuerySpans | None = None) -> None:
+    def __init__(
+        self,
+        pool: DriverPool,
+        dialect: Dialect,
+        spans: QuerySpans | None = None,
+        *,
+        prepare: bool = True,
+    ) -> None:
         self._pool = pool
         self._dialect = dialect
         self._spans = spans
+        self._prepare = prepare
         self._connection: Connection | None = None
 
     @property
@@ -150,7 +160,9 @@ class DriverReader:
         spans = self._spans
         span = None if spans is None else spans.start(compiled.sql)
         try:
-            cursor = await self._connection.execute(compiled.sql, values, prepare=True, binary=True)
+            cursor = await self._connection.execute(
+                compiled.sql, values, prepare=self._prepare, binary=True
+            )
             raw = await cursor.fetchall()
         except psycopg.Error as error:
             if spans is not None and span is not None:

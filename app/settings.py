@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     DB_CONNECT_TIMEOUT_SECONDS: int = Field(default=3, ge=1, le=60)
     DB_POOL_TIMEOUT_SECONDS: float = Field(default=3, gt=0, le=60)
     DB_STATEMENT_TIMEOUT_SECONDS: float = Field(default=5, gt=0, le=600)
+    DB_PREPARED_STATEMENTS: bool = True
+    """Server-side prepared statements on PostgreSQL (app.db): off behind PgBouncer < 1.21 in
+    transaction mode, which hands one server connection's statements to other clients."""
     REQUEST_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=600)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["json", "text"] = "json"

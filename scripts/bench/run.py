@@ -1,6 +1,6 @@
 """`make bench`: the service against a bare FastAPI app under the same uvicorn, in interleaved
 rounds, as the ratios of issue 9's table; then RSS per worker, the rate limiter's cost with
-Redis and throughput with two workers.
+Redis, throughput with two workers and (PostgreSQL) the cost of DB_PREPARED_STATEMENTS=false.
 
 The database is BENCH_DATABASE_URL (PostgreSQL), else a SQLite file in a temporary directory.
 Redis for the rate limiter comparison is BENCH_REDIS_URL (skipped without it). Everything
@@ -154,7 +154,7 @@ def main() -> int:
         "--extras",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="also measure the rate limiter's cost and two workers",
+        help="also measure the rate limiter's cost, two workers, unprepared statements and metrics",
     )
     args = parser.parse_args()
     if not have_wrk():
@@ -211,8 +211,8 @@ def extras(
     args: argparse.Namespace,
     load: dict[str, Any],
 ) -> dict[str, Any]:
-    """Liveness beside sign-ins, the rate limiter with Redis vs off, and two workers vs one
-    (on the 10-site list)."""
+    """Liveness beside sign-ins, the rate limiter with Redis vs off, two workers vs one (on the
+    10-site list), unprepared statements vs prepared (PostgreSQL), and observability's cost."""
     path = requests_for(fixture)["list 10 sites"]
     figures: dict[str, Any] = {}
     live = run_load(f"{service.url}/health/live", {}, **load)
@@ -275,8 +275,43 @@ def extras(
         + ", ".join(f"{mb:.0f} MB" for mb in figures["rss_mb_per_worker_two_workers"])
     )
     own.close()
+    if env["DATABASE_URL"].startswith("postgresql"):
+        with ExitStack() as own:
+            figures["prepared_statements"] = preparation_cost(
+                own, service, env, fixture, headers, args, load
+            )
     with ExitStack() as own:
         figures["observability"] = observability_cost(own, env, fixture, headers, args, load)
+    return figures
+
+
+def preparation_cost(
+    stack: ExitStack,
+    service: Server,
+    env: dict[str, str],
+    fixture: Fixture,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    load: dict[str, Any],
+) -> dict[str, Any]:
+    """DB_PREPARED_STATEMENTS=false (what PgBouncer < 1.21 in transaction mode needs) against the
+    default, on the reads that prepare: one site, and a list of 10 (PostgreSQL only)."""
+    unprepared = stack.enter_context(
+        serve("app.main:app", env | {"DB_PREPARED_STATEMENTS": "false"})
+    )
+    figures = {}
+    for name in ("get one site", "list 10 sites"):
+        path = requests_for(fixture)[name]
+        summary = interleaved(
+            {
+                "prepared": run_load(f"{service.url}{path}", headers, **load),
+                "not prepared": run_load(f"{unprepared.url}{path}", headers, **load),
+            },
+            args.rounds,
+            "prepared",
+        )
+        report(f"DB_PREPARED_STATEMENTS=false vs the default ({name})", summary, {})
+        figures[name] = summary
     return figures
 
 

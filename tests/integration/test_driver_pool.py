@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import String, bindparam, cast, false, func, literal, make_url, select
+from sqlalchemy import String, bindparam, cast, false, func, literal, make_url, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -476,3 +476,32 @@ def test_the_apps_driver_connections_run_in_utc() -> None:
     _, params = database.driver_pool._connect_args
     assert "-c TimeZone=UTC" in params["options"]
     assert params["autocommit"] is True
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "not prepared"])
+async def test_db_prepared_statements_decides_for_the_reads_and_the_orm(prepared: bool) -> None:
+    # Off, nothing is prepared on a connection, however often a statement runs (PgBouncer < 1.21
+    # in transaction mode hands named statements on to other clients).
+    settings = Settings(
+        APP_ENV="development",
+        DATABASE_URL=URL,
+        SECRET_KEY="k" * 40,
+        DB_PREPARED_STATEMENTS=prepared,
+    )
+    database = Database(settings)
+    count = "SELECT count(*) FROM pg_prepared_statements"
+    try:
+        reader = database.driver_reader()
+        for _ in range(10):
+            assert await reader.scalar(select(literal(1).label("one")), {}) == 1
+        assert reader._connection is not None
+        cursor = await reader._connection.execute(count, prepare=False)
+        assert await cursor.fetchone() == ((1,) if prepared else (0,))
+        reader.release()
+        async with database.engine.connect() as connection:
+            for _ in range(10):
+                assert await connection.scalar(text("SELECT 2")) == 2
+            orm_prepared = await connection.scalar(text(count))
+        assert (orm_prepared > 0) is prepared
+    finally:
+        await database.dispose()
