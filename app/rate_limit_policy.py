@@ -25,6 +25,7 @@ from app.errors import RateLimited
 from app.operation_spec import OperationSpec
 from app.rate_limits import Quota, RateLimiter, account_key
 from app.tokens import InvalidTokenError, TokenClaims, TokenService
+from app.validators import request_email
 
 Check = tuple[tuple[RateLimitItem, ...], tuple[str, ...]]
 
@@ -51,6 +52,13 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def sign_in_account(email: str) -> str:
+    """The account counter of a sign-in with this email, as sent: that of the account the
+    handler will look up (the canonical address), so every spelling of it is one budget. An
+    address validation refuses is never looked up; its attempts still count, by spelling."""
+    return account_key(request_email(email) or email)
+
+
 async def credential_checks(request: Request, limiter: RateLimiter) -> list[Check]:
     """Sign-in attempts: per client IP, then per account when the request names one."""
     rules = limiter.rules
@@ -59,7 +67,7 @@ async def credential_checks(request: Request, limiter: RateLimiter) -> list[Chec
     email, refresh_token = body.get("email"), body.get("refresh_token")
     account = None
     if isinstance(email, str) and email:
-        account = account_key(email)
+        account = sign_in_account(email)
     elif isinstance(refresh_token, str):
         account = refresh_token_subject(request.app.state.tokens, refresh_token)
     if account:
