@@ -3,6 +3,10 @@
 - `credentials` (login, refresh): per client IP, then per account (the email sent to login, or the
   user a refresh token names), so one IP cannot try many accounts nor many IPs one account.
 - `standard`: per signed-in user (the verified access token's subject), else per client IP.
+- `reauthentication` (the password change): `standard`, and a request that sends the caller's
+  password (`current_password`) is also a sign-in attempt: it counts against the `credentials`
+  limits of the client IP and of the caller's account (their email, as a sign-in counts it), so
+  a stolen access token cannot guess the password faster than a sign-in could.
 - `exempt`: never counted (health checks).
 
 The tightest quota is left in the request state (`request.state.rate_limit`) for
@@ -20,6 +24,7 @@ from typing import Any
 from fastapi import Request
 from limits import RateLimitItem
 
+from app.context import Principal
 from app.dependencies import Bearer
 from app.errors import RateLimited
 from app.operation_spec import OperationSpec
@@ -28,6 +33,8 @@ from app.tokens import InvalidTokenError, TokenClaims, TokenService
 from app.validators import request_email
 
 Check = tuple[tuple[RateLimitItem, ...], tuple[str, ...]]
+CONFIRMATION_FIELD = "current_password"
+"""The body property of a `reauthentication` operation that confirms the caller's password."""
 
 
 def client_ip(request: Request) -> str:
@@ -86,7 +93,7 @@ def standard_checks(
 
 async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check]) -> None:
     """Count the request against every limit in order; stop at the first one exceeded."""
-    reported: Quota | None = None
+    reported: Quota | None = getattr(request.state, "rate_limit", None)
     for items, identifiers in checks:
         for item in items:
             quota = await limiter.hit(item, *identifiers)
@@ -112,4 +119,22 @@ async def limit_rate(operation: OperationSpec, request: Request, bearer: Bearer)
         checks = await credential_checks(request, limiter)
     else:
         checks = standard_checks(request, limiter, bearer.claims())
+    await enforce(request, limiter, checks)
+
+
+async def limit_reauthentication(
+    operation: OperationSpec, request: Request, caller: Principal
+) -> None:
+    """A `reauthentication` request that confirms the caller's password counts as a sign-in
+    attempt of the client IP and the caller's account; run once the caller is known."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if operation.rate_limit != "reauthentication" or not limiter.enabled:
+        return
+    if not isinstance((await json_body(request)).get(CONFIRMATION_FIELD), str):
+        return
+    rules = limiter.rules
+    checks: list[Check] = [
+        (rules.credentials_per_ip, ("credentials-ip", client_ip(request))),
+        (rules.credentials_per_account, ("credentials-account", account_key(caller.email))),
+    ]
     await enforce(request, limiter, checks)
