@@ -21,7 +21,7 @@ from app.errors import NotAuthenticated, NotFound, NotPermitted
 from app.operation_spec import OperationSpec
 from app.problems import request_id_of
 from app.query_parameters import reject_unknown_query
-from app.rate_limit_policy import limit_rate
+from app.rate_limit_policy import limit_rate, limit_reauthentication
 from app.rbac import Permission, holds
 from app.repositories.login_sessions import LoginSessionRepository
 from app.unit_of_work import UnitOfWork
@@ -78,7 +78,8 @@ async def admit(
 def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[RequestContext]]:
     """The dependency that guards one operation and opens its unit of work: the rate limit and
     the unknown-query check first (as before any other work), then authentication and the
-    permission check. The unit of work it opens is kept in the request state, where the route
+    permission check, then (password confirmations only) the caller's sign-in budget. The unit
+    of work it opens is kept in the request state, where the route
     (app.api_runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized; a
     retry of the request (after a deadlock) authorizes again but is not counted again.
     """
@@ -86,7 +87,8 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
 
     async def dependency(request: Request) -> RequestContext:
         bearer = Bearer(request)
-        if getattr(request.state, "unit_of_work", None) is None:  # not counted again on a retry
+        counted = getattr(request.state, "unit_of_work", None) is not None  # a retry's rerun
+        if not counted:
             await limit_rate(operation, request, bearer)
         reject_unknown_query(operation, request)
         unit_of_work = UnitOfWork(database_of(request), read_only=read_only)
@@ -94,6 +96,8 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
         ctx = RequestContext(unit_of_work, request_id_of(request))
         if not operation.public:
             await admit(ctx, request, operation, bearer)
+            if not counted:
+                await limit_reauthentication(operation, request, ctx.user)
         return ctx
 
     dependency.__name__ = f"authorize_{operation.operation_id}"

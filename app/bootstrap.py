@@ -7,9 +7,10 @@ import logging
 from sqlalchemy.exc import IntegrityError
 
 from app.db import Database
+from app.emails import canonical_email
 from app.models import User
 from app.passwords import PasswordHasher
-from app.repositories.users import UserRepository, normalize_email
+from app.repositories.users import UserRepository
 from app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ async def ensure_first_superuser(
     """
     if settings.FIRST_SUPERUSER_EMAIL is None or settings.FIRST_SUPERUSER_PASSWORD is None:
         return
-    email = normalize_email(settings.FIRST_SUPERUSER_EMAIL)
+    email = canonical_email(settings.FIRST_SUPERUSER_EMAIL)
     async with db.session() as session:
         if await UserRepository(session).get_by_email(email) is not None:
             return

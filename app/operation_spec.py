@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-RateLimitPolicy = Literal["credentials", "standard", "exempt"]
-"""x-rate-limit: sign-in attempts, ordinary calls, or never limited (health checks)."""
+RateLimitPolicy = Literal["credentials", "standard", "reauthentication", "exempt"]
+"""x-rate-limit: sign-in attempts, ordinary calls, ordinary calls that may confirm the caller's
+password (each confirmation also a sign-in attempt), or never limited (health checks)."""
 
 
 @dataclass(frozen=True)

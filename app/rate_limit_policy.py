@@ -3,6 +3,10 @@
 - `credentials` (login, refresh): per client IP, then per account (the email sent to login, or the
   user a refresh token names), so one IP cannot try many accounts nor many IPs one account.
 - `standard`: per signed-in user (the verified access token's subject), else per client IP.
+- `reauthentication` (the password change): `standard`, and a request that sends the caller's
+  password (`current_password`) is also a sign-in attempt: it counts against the `credentials`
+  limits of the client IP and of the caller's account (their email, as a sign-in counts it), so
+  a stolen access token cannot guess the password faster than a sign-in could.
 - `exempt`: never counted (health checks).
 
 The tightest quota is left in the request state (`request.state.rate_limit`) for
@@ -20,13 +24,17 @@ from typing import Any
 from fastapi import Request
 from limits import RateLimitItem
 
+from app.context import Principal
 from app.dependencies import Bearer
 from app.errors import RateLimited
 from app.operation_spec import OperationSpec
 from app.rate_limits import Quota, RateLimiter, account_key
 from app.tokens import InvalidTokenError, TokenClaims, TokenService
+from app.validators import request_email
 
 Check = tuple[tuple[RateLimitItem, ...], tuple[str, ...]]
+CONFIRMATION_FIELD = "current_password"
+"""The body property of a `reauthentication` operation that confirms the caller's password."""
 
 
 def client_ip(request: Request) -> str:
@@ -51,6 +59,13 @@ async def json_body(request: Request) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def sign_in_account(email: str) -> str:
+    """The account counter of a sign-in with this email, as sent: that of the account the
+    handler will look up (the canonical address), so every spelling of it is one budget. An
+    address validation refuses is never looked up; its attempts still count, by spelling."""
+    return account_key(request_email(email) or email)
+
+
 async def credential_checks(request: Request, limiter: RateLimiter) -> list[Check]:
     """Sign-in attempts: per client IP, then per account when the request names one."""
     rules = limiter.rules
@@ -59,7 +74,7 @@ async def credential_checks(request: Request, limiter: RateLimiter) -> list[Chec
     email, refresh_token = body.get("email"), body.get("refresh_token")
     account = None
     if isinstance(email, str) and email:
-        account = account_key(email)
+        account = sign_in_account(email)
     elif isinstance(refresh_token, str):
         account = refresh_token_subject(request.app.state.tokens, refresh_token)
     if account:
@@ -78,7 +93,7 @@ def standard_checks(
 
 async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check]) -> None:
     """Count the request against every limit in order; stop at the first one exceeded."""
-    reported: Quota | None = None
+    reported: Quota | None = getattr(request.state, "rate_limit", None)
     for items, identifiers in checks:
         for item in items:
             quota = await limiter.hit(item, *identifiers)
@@ -104,4 +119,22 @@ async def limit_rate(operation: OperationSpec, request: Request, bearer: Bearer)
         checks = await credential_checks(request, limiter)
     else:
         checks = standard_checks(request, limiter, bearer.claims())
+    await enforce(request, limiter, checks)
+
+
+async def limit_reauthentication(
+    operation: OperationSpec, request: Request, caller: Principal
+) -> None:
+    """A `reauthentication` request that confirms the caller's password counts as a sign-in
+    attempt of the client IP and the caller's account; run once the caller is known."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if operation.rate_limit != "reauthentication" or not limiter.enabled:
+        return
+    if not isinstance((await json_body(request)).get(CONFIRMATION_FIELD), str):
+        return
+    rules = limiter.rules
+    checks: list[Check] = [
+        (rules.credentials_per_ip, ("credentials-ip", client_ip(request))),
+        (rules.credentials_per_account, ("credentials-account", account_key(caller.email))),
+    ]
     await enforce(request, limiter, checks)

@@ -87,8 +87,9 @@ class RateLimitRules:
 
 
 def account_key(email: str) -> str:
-    """A per-email counter name that keeps the address itself out of the store."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    """A per-account counter name, from the account's canonical email (app.emails), that keeps
+    the address itself out of the store."""
+    return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
 def _redis_strategy(url: str) -> AsyncMovingWindow:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import ipaddress
 import os
 from functools import cache
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from limits import RateLimitItem, parse_many
-from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.cors import parse_origins
 from app.dev_secret import development_secret_key
+from app.emails import canonical_email
 from app.validators import accept_every_syntactically_valid_domain
 
 # FIRST_SUPERUSER_EMAIL is an email exactly as the API means it (reserved domains included),
@@ -85,7 +86,7 @@ class Settings(BaseSettings):
     JWT_AUDIENCE: str = "orgsites-api"
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, ge=1, le=24 * 60)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=7, ge=1, le=365)
-    FIRST_SUPERUSER_EMAIL: EmailStr | None = None
+    FIRST_SUPERUSER_EMAIL: Annotated[EmailStr, AfterValidator(canonical_email)] | None = None
     FIRST_SUPERUSER_PASSWORD: SecretStr | None = None
     DB_POOL_SIZE: int = Field(default=5, ge=1)
     DB_MAX_OVERFLOW: int = Field(default=10, ge=0)

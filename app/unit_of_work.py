@@ -5,7 +5,7 @@ nothing. Read-only operations (GET) run in autocommit mode: no BEGIN and no COMM
 on PostgreSQL their Core reads run on the pooled psycopg connection itself (app.reading).
 Writing operations run in exactly one transaction, which `finish` commits after the handler has
 returned and its response has been serialized, and before anything is sent. A request holds at
-most one connection at a time.
+most one connection at a time; a sign-in holds none while it waits to hash (`release`).
 
 A unit of work that PostgreSQL ends with a deadlock or a serialization failure (SQLSTATE 40P01,
 40001) did nothing; `with_retries` runs the request again from the start (authorization
@@ -110,6 +110,20 @@ class UnitOfWork:
             driver, self._driver = self._driver, None
             driver.release()
         return await self.session.connection()
+
+    async def release(self) -> None:
+        """Hand the request's connection back to the pool between its reads and its writes, so it
+        holds none while it waits for something that is not the database (a password-hashing
+        slot). What was read stays read; the next statement opens a new transaction. Only
+        before the first write: anything written and not yet committed is rolled back."""
+        driver, self._driver = self._driver, None
+        session, self._session = self._session, None
+        try:
+            if driver is not None:
+                driver.release()
+        finally:
+            if session is not None:
+                await session.close()
 
     async def finish(self, error: BaseException | None) -> None:
         """Commit when the request succeeded (or failed with a DomainError that `commits`),

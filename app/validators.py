@@ -1,4 +1,5 @@
-"""What the generated models need at validation time; imports nothing but email_validator.
+"""What the generated models need at validation time; imports nothing but email_validator and
+app.emails (the standard library and idna).
 
 generated/models.py imports this module and pydantic only, so importing the models stays cheap
 and has no side effects.
@@ -6,10 +7,20 @@ and has no side effects.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cache
+from typing import Annotated, Any
 
 import email_validator
-from pydantic import ValidationInfo
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    EmailStr,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+)
+
+from app.emails import canonical_email
 
 
 def reject_null(value: Any, info: ValidationInfo) -> Any:
@@ -17,6 +28,40 @@ def reject_null(value: Any, info: ValidationInfo) -> Any:
     if value is None:
         raise ValueError(f"{info.field_name} may be omitted but must not be null")
     return value
+
+
+def no_spaces(value: Any, info: ValidationInfo) -> Any:
+    """Validator for email properties, before Pydantic's EmailStr (which strips surrounding
+    whitespace): an address with a space anywhere is refused, never trimmed."""
+    if isinstance(value, str) and any(character.isspace() for character in value):
+        raise ValueError(f"{info.field_name} must not contain spaces")
+    return value
+
+
+def canonical(value: Any, info: ValidationInfo) -> Any:
+    """Validator for email properties: the address in its one canonical form (app.emails), so
+    every spelling of it is one account; refused when it has none."""
+    return canonical_email(value) if isinstance(value, str) else value
+
+
+@cache
+def _request_email() -> TypeAdapter[str]:
+    def before(value: Any) -> Any:
+        if isinstance(value, str) and any(character.isspace() for character in value):
+            raise ValueError("spaces")
+        return value
+
+    checked = Annotated[EmailStr, BeforeValidator(before), AfterValidator(canonical_email)]
+    return TypeAdapter(checked)
+
+
+def request_email(value: str) -> str | None:
+    """What a request's email property makes of value (no_spaces, EmailStr, canonical): the
+    canonical address, or None when validation refuses it (and no account is ever looked up)."""
+    try:
+        return _request_email().validate_python(value)
+    except ValidationError:
+        return None
 
 
 def accept_every_syntactically_valid_domain() -> None:

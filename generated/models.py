@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from app.time_zones import known_time_zone
-from app.validators import reject_null
+from app.validators import canonical, no_spaces, reject_null
 
 
 class ApiVersion(StrEnum):
@@ -106,6 +106,16 @@ class LoginRequest(BaseModel):
     password: Annotated[
         StrictStr, Field(description="The account's password.", max_length=128, min_length=1)
     ]
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def no_spaces_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return no_spaces(v, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def canonical_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return canonical(v, info)
 
 
 class LogoutRequest(BaseModel):
@@ -349,13 +359,24 @@ class User(BaseModel):
 
     id: Annotated[UUID, Field(description="The user's id.")]
     email: Annotated[
-        EmailStr, Field(description="Unique, compared case-insensitively; stored lowercased.")
+        EmailStr,
+        Field(description="Unique; in its canonical form (see Emails in the API description)."),
     ]
     full_name: Annotated[StrictStr, Field(description="Display name.")]
     is_active: Annotated[StrictBool, Field(description="Inactive users cannot sign in.")]
     is_superadmin: Annotated[StrictBool, Field(description="Superadmins may do everything.")]
     created_at: Annotated[AwareDatetime, Field(description="When the user was created (UTC).")]
     updated_at: Annotated[AwareDatetime, Field(description="When the user last changed (UTC).")]
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def no_spaces_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return no_spaces(v, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def canonical_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return canonical(v, info)
 
 
 class UserCreate(BaseModel):
@@ -368,7 +389,10 @@ class UserCreate(BaseModel):
     )
     email: Annotated[
         EmailStr,
-        Field(description="Sign-in email; unique, compared case-insensitively.", max_length=254),
+        Field(
+            description="Sign-in email; unique in its canonical form (see Emails in the API description).",
+            max_length=254,
+        ),
     ]
     password: Annotated[
         StrictStr,
@@ -390,6 +414,16 @@ class UserCreate(BaseModel):
     @classmethod
     def reject_null_validator(cls, v: Any, info: ValidationInfo) -> Any:
         return reject_null(v, info)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def no_spaces_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return no_spaces(v, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def canonical_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return canonical(v, info)
 
 
 class UserEnvelope(BaseModel):
@@ -424,7 +458,8 @@ class UserUpdate(BaseModel):
         extra="forbid",
     )
     email: Annotated[
-        EmailStr | None, Field(description="New sign-in email; unique.", max_length=254)
+        EmailStr | None,
+        Field(description="New sign-in email; unique in its canonical form.", max_length=254),
     ] = None
     full_name: Annotated[
         StrictStr | None,
@@ -452,6 +487,16 @@ class UserUpdate(BaseModel):
     @classmethod
     def reject_null_validator(cls, v: Any, info: ValidationInfo) -> Any:
         return reject_null(v, info)
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def no_spaces_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return no_spaces(v, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def canonical_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return canonical(v, info)
 
 
 class HealthCheck(BaseModel):
@@ -513,6 +558,16 @@ class Member(BaseModel):
     role: Annotated[MemberRole, Field(description="The member's role in this organization.")]
     joined_at: Annotated[AwareDatetime, Field(description="When the user became a member (UTC).")]
 
+    @field_validator("email", mode="before")
+    @classmethod
+    def no_spaces_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return no_spaces(v, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def canonical_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return canonical(v, info)
+
 
 class MemberCreate(BaseModel):
     """
@@ -524,6 +579,16 @@ class MemberCreate(BaseModel):
     )
     email: Annotated[EmailStr, Field(description="The email of an existing user.", max_length=254)]
     role: Annotated[MemberRole, Field(description="The role to grant; admins cannot grant owner.")]
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def no_spaces_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return no_spaces(v, info)
+
+    @field_validator("email", mode="after")
+    @classmethod
+    def canonical_validator(cls, v: Any, info: ValidationInfo) -> Any:
+        return canonical(v, info)
 
 
 class MemberEnvelope(BaseModel):

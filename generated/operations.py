@@ -365,7 +365,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         permission="profile:write",
         public=False,
         allow_self=None,
-        rate_limit="standard",
+        rate_limit="reauthentication",
         query_parameters=frozenset(),
     ),
     "updateUser": OperationSpec(

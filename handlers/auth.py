@@ -18,6 +18,7 @@ from app.tokens import InvalidTokenError, TokenClaims, TokenService
 from generated.models import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, TokenType
 
 INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
+INVALID_CREDENTIALS = "Incorrect email or password."
 
 
 class AuthHandlers:
@@ -45,16 +46,22 @@ class AuthHandlers:
             raise NotAuthenticated(INVALID_REFRESH, code="invalid_refresh_token") from exc
 
     async def login(self, ctx: RequestContext, *, body: LoginRequest) -> TokenPair:
-        user = await UserRepository(ctx.unit_of_work).get_by_email(body.email)
+        """Read the account, hand the connection back, verify the password (waiting for a
+        hashing slot with no connection held), then open the session if nothing changed."""
+        account = await UserRepository(ctx.unit_of_work).sign_in_row(body.email)
+        await ctx.unit_of_work.release()
+        password_hash = account["password_hash"] if account else None
         # Unknown emails are checked against a dummy hash, so both failures take as long.
-        valid = await self.passwords.verify_or_dummy(
-            body.password, user.password_hash if user else None
-        )
-        if user is None or not valid or not user.is_active:
-            raise NotAuthenticated("Incorrect email or password.", code="invalid_credentials")
+        valid = await self.passwords.verify_or_dummy(body.password, password_hash)
+        if account is None or password_hash is None or not valid or not account["is_active"]:
+            raise NotAuthenticated(INVALID_CREDENTIALS, code="invalid_credentials")
         session_id, refresh_jti = uuid.uuid4(), uuid.uuid4()
-        await LoginSessionRepository(ctx.unit_of_work).open(session_id, user.id, refresh_jti)
-        return self._pair(user.id, session_id, refresh_jti)
+        sessions = LoginSessionRepository(ctx.unit_of_work)
+        if not await sessions.open_if_unchanged(
+            session_id, account["id"], refresh_jti, password_hash=password_hash
+        ):  # deactivated, deleted or given another password while the hash was checked
+            raise NotAuthenticated(INVALID_CREDENTIALS, code="invalid_credentials")
+        return self._pair(account["id"], session_id, refresh_jti)
 
     async def refresh_token(self, ctx: RequestContext, *, body: RefreshRequest) -> TokenPair:
         claims = self._claims(body.refresh_token)

@@ -8,12 +8,13 @@ from typing import Literal
 
 from app import models as orm
 from app.api_runtime import Page, RequestContext
+from app.emails import canonical_email
 from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
 from app.passwords import PasswordHasher
 from app.repositories.login_sessions import LoginSessionRepository
 from app.repositories.memberships import MembershipRepository
 from app.repositories.paging import Slice
-from app.repositories.users import UserRepository, normalize_email
+from app.repositories.users import UserRepository
 from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
 
 
@@ -114,7 +115,7 @@ class UserHandlers:
     async def create_user(self, ctx: RequestContext, *, body: UserCreate) -> User:
         await _require_free_email(ctx, body.email)
         user = orm.User(
-            email=normalize_email(body.email),
+            email=canonical_email(body.email),
             full_name=body.full_name,
             password_hash=await self.passwords.hash(body.password),
             is_active=True if body.is_active is None else body.is_active,
@@ -129,9 +130,9 @@ class UserHandlers:
         self, ctx: RequestContext, *, user_id: uuid.UUID, body: UserUpdate
     ) -> User:
         user = await _existing(ctx, user_id)
-        if body.email is not None and normalize_email(body.email) != user.email:
+        if body.email is not None and canonical_email(body.email) != user.email:
             await _require_free_email(ctx, body.email)
-            user.email = normalize_email(body.email)
+            user.email = canonical_email(body.email)
         if body.is_superadmin is False or body.is_active is False:
             await _keep_a_superadmin(ctx, user)
         if body.full_name is not None:

@@ -39,7 +39,10 @@ TAG = re.compile(r"^[A-Za-z][A-Za-z0-9 -]*$")
 """Any casing (siteDevices, site-devices, SiteDevices); the router module name is derived."""
 PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 REQUEST_SCHEMA = re.compile(r"(Create|Update|Request)$")
-RATE_LIMIT_POLICIES = ("credentials", "standard", "exempt")
+RATE_LIMIT_POLICIES = ("credentials", "standard", "reauthentication", "exempt")
+CONFIRMATION_FIELD = "current_password"
+"""What a `reauthentication` operation's request body confirms the caller's password with
+(app.rate_limit_policy.CONFIRMATION_FIELD)."""
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 UNLIMITED_STATUSES = ("400", "405", "413", "414", "431", "500")
 """Answered before the limiter runs (unsupported API version, method not allowed, request over a
@@ -231,7 +234,8 @@ def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def rate_limit_problems(
     document: dict[str, Any], where: str, operation: dict[str, Any]
 ) -> list[str]:
-    """x-rate-limit is declared; limited operations document 429 and the quota headers."""
+    """x-rate-limit is declared; limited operations document 429 and the quota headers; a
+    `reauthentication` operation's body has the property that confirms the password."""
     policy = operation.get("x-rate-limit")
     if policy not in RATE_LIMIT_POLICIES:
         return [f"{where}: x-rate-limit must be one of {', '.join(RATE_LIMIT_POLICIES)}"]
@@ -239,12 +243,23 @@ def rate_limit_problems(
     if policy == "exempt":
         return [f"{where}: exempt from rate limits but documents 429"] if "429" in responses else []
     problems = [] if "429" in responses else [f"{where}: rate limited but no 429 response"]
+    if policy == "reauthentication" and CONFIRMATION_FIELD not in _body_properties(
+        document, operation
+    ):
+        problems.append(f"{where}: reauthentication but its body has no {CONFIRMATION_FIELD}")
     for status, response in responses.items():
         headers = _resolved(document, response).get("headers", {})
         missing = [name for name in RATE_LIMIT_HEADERS if name not in headers]
         if status not in UNLIMITED_STATUSES and missing:
             problems.append(f"{where}: response {status} lacks {', '.join(missing)}")
     return problems
+
+
+def _body_properties(document: dict[str, Any], operation: dict[str, Any]) -> set[str]:
+    """The property names of the operation's JSON request body."""
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = _resolved(document, content.get("application/json", {}).get("schema", {}))
+    return set(schema.get("properties", {}))
 
 
 def write(document: dict[str, Any], out_dir: Path) -> None:

@@ -29,6 +29,8 @@ HEADER = "# Generated from openapi/ by `make generate` (datamodel-code-generator
 GENERATED_BY_FASTAPI_CODEGEN = ("operations.py", "protocols.py")
 REJECT_NULL = "app.validators.reject_null"
 KNOWN_TIME_ZONE = "app.time_zones.known_time_zone"
+NO_SPACES = "app.validators.no_spaces"
+CANONICAL_EMAIL = "app.validators.canonical"
 TIME_ZONE = "#/components/schemas/TimeZone"
 
 
@@ -49,11 +51,16 @@ def allows_null(schema: dict[str, Any]) -> bool:
 
 
 def field_validators(document: dict[str, Any]) -> dict[str, Any]:
-    """--validators config: optional properties that may not be null, and time zone names.
+    """--validators config: optional properties that may not be null, time zone names, and
+    emails in their canonical form.
 
     datamodel-code-generator types an optional, non-nullable property `X | None = None`, which
     would accept an explicit null the spec forbids; a before-validator rejects it. A TimeZone
     property gets a check against the tz database with a short message (its pattern is long).
+    An email property (`format: email`) is refused with spaces (which Pydantic's EmailStr would
+    strip) and gets an after-validator turning the address into its canonical form (app.emails):
+    handlers only ever see that form, and responses show it as stored (EmailStr alone would show
+    an internationalized domain in Unicode).
     """
     validators: dict[str, Any] = {}
     for name, schema in sorted(document["components"]["schemas"].items()):
@@ -65,9 +72,17 @@ def field_validators(document: dict[str, Any]) -> dict[str, Any]:
             if field not in required and not allows_null(prop)
         )
         zones = sorted(field for field, prop in properties.items() if prop.get("$ref") == TIME_ZONE)
+        emails = sorted(
+            field for field, prop in properties.items() if prop.get("format") == "email"
+        )
         entries = [
-            {"fields": fields, "function": function, "mode": "before"}
-            for fields, function in ((nullable, REJECT_NULL), (zones, KNOWN_TIME_ZONE))
+            {"fields": fields, "function": function, "mode": mode}
+            for fields, function, mode in (
+                (nullable, REJECT_NULL, "before"),
+                (zones, KNOWN_TIME_ZONE, "before"),
+                (emails, NO_SPACES, "before"),
+                (emails, CANONICAL_EMAIL, "after"),
+            )
             if fields
         ]
         if entries:

@@ -13,7 +13,7 @@ from app.models.search_index import trigram_index
 
 
 class User(Base):
-    """A person who can sign in; emails are stored lowercased and are unique."""
+    """A person who can sign in; emails are stored in their canonical form (app.emails), unique."""
 
     __tablename__ = "users"
     __table_args__ = (

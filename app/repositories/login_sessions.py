@@ -64,6 +64,26 @@ CALLER_IN_ORGANIZATION = CALLER.add_columns(
 for superadmins only)."""
 
 
+OPEN_SESSION = (
+    _sessions.insert()
+    .from_select(
+        ["id", "user_id", "refresh_jti", "created_at"],
+        select(
+            bindparam("session_id", type_=_sessions.c.id.type),
+            _users.c.id,
+            bindparam("refresh_jti", type_=_sessions.c.refresh_jti.type),
+            bindparam("created_at", type_=_sessions.c.created_at.type),
+        ).where(
+            _users.c.id == bindparam("user_id"),
+            _users.c.is_active.is_(True),
+            _users.c.password_hash == bindparam("password_hash"),
+        ),
+    )
+    .returning(_sessions.c.id)
+)
+"""A new session of a user who is active and has the password hash a sign-in verified."""
+
+
 class LoginSessionRepository(Store):
     """Reads and writes login sessions; never commits."""
 
@@ -94,6 +114,30 @@ class LoginSessionRepository(Store):
         """Start a session whose first refresh token is refresh_jti."""
         self.session.add(LoginSession(id=session_id, user_id=user_id, refresh_jti=refresh_jti))
         await self.session.flush()
+
+    async def open_if_unchanged(
+        self,
+        session_id: uuid.UUID,
+        user_id: uuid.UUID,
+        refresh_jti: uuid.UUID,
+        *,
+        password_hash: str,
+    ) -> bool:
+        """Start a session whose first refresh token is refresh_jti, in one conditional INSERT:
+        only while the user exists, is active and still has the password hash the sign-in
+        verified (it was read before hashing, on a connection since handed back). False when
+        any of that changed in between."""
+        opened = await self.session.scalar(
+            OPEN_SESSION,
+            {
+                "session_id": session_id,
+                "user_id": user_id,
+                "refresh_jti": refresh_jti,
+                "created_at": utcnow(),
+                "password_hash": password_hash,
+            },
+        )
+        return opened is not None
 
     async def rotate(
         self, session_id: uuid.UUID, user_id: uuid.UUID, jti: uuid.UUID, next_jti: uuid.UUID

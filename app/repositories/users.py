@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from app.emails import canonical_email
 from app.models import User
 from app.pagination import Page
 from app.repositories.base import Repository
@@ -26,6 +27,10 @@ USER_COLUMNS = (
 """What the API shows of a user, read as plain rows (never the password hash)."""
 USER_ROW = select(*USER_COLUMNS).where(User.id == bindparam("user_id"))
 """One user as a plain row; built once, bound per request."""
+SIGN_IN_ROW = select(User.id, User.password_hash, User.is_active).where(
+    User.email == bindparam("email")
+)
+"""What a sign-in checks of the account with an email."""
 
 
 def _listed(filters: frozenset[str]) -> Query:
@@ -41,11 +46,6 @@ def _listed(filters: frozenset[str]) -> Query:
 USER_LISTING = Listing(_listed, USER_SORTS, User.id)
 
 
-def normalize_email(email: str) -> str:
-    """Emails are unique case-insensitively; they are stored lowercased."""
-    return email.strip().lower()
-
-
 class UserRepository(Repository[User]):
     """Reads and writes users; flushes, never commits."""
 
@@ -58,8 +58,12 @@ class UserRepository(Repository[User]):
         return await self.reader.first(USER_ROW, {"user_id": user_id})
 
     async def get_by_email(self, email: str) -> User | None:
-        """The user with this email, compared case-insensitively."""
-        return await self.session.scalar(select(User).where(User.email == normalize_email(email)))
+        """The user with this email, in any spelling of it (emails are stored canonical)."""
+        return await self.session.scalar(select(User).where(User.email == canonical_email(email)))
+
+    async def sign_in_row(self, email: str) -> dict[str, Any] | None:
+        """The id, password hash and active flag of the user with this email (any spelling)."""
+        return await self.reader.first(SIGN_IN_ROW, {"email": canonical_email(email)})
 
     async def search(
         self, *, q: str | None, is_active: bool | None, sort: str, window: Slice

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.rate_limits import Quota, account_key
+import pytest
+
+from app.rate_limit_policy import sign_in_account
+from app.rate_limits import Quota
 
 
 def test_quota_headers() -> None:
@@ -23,8 +26,27 @@ def test_the_tightest_quota_has_fewest_left_then_the_latest_reset() -> None:
     assert tight_later.tighter_than(tight)
 
 
-def test_account_keys_ignore_case_and_spaces_and_hide_the_address() -> None:
-    key = account_key("Ada@Example.com ")
-    assert key == account_key("ada@example.com")
-    assert key != account_key("bob@example.com")
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "Ada@Example.com",
+        "ADA@EXAMPLE.COM",
+        "\uff41da@example.com",  # fullwidth a
+        "ada@examp\uff4ce.com",  # fullwidth l
+        "\uff21\uff24\uff21@\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25.com",
+        "<ada@example.com>",  # a form EmailStr reads as the bare address
+    ],
+)
+def test_every_spelling_of_an_address_is_one_sign_in_account(spelling: str) -> None:
+    assert sign_in_account(spelling) == sign_in_account("ada@example.com")
+
+
+def test_sign_in_accounts_differ_by_address_and_hide_it() -> None:
+    key = sign_in_account("ada@b\u00fccher.example")
+    assert key == sign_in_account("ada@xn--bcher-kva.example")
+    assert key != sign_in_account("ada@bucher.example")
+    assert sign_in_account("ada@example.com") != sign_in_account("bob@example.com")
     assert "ada" not in key
+    # What validation refuses is never looked up, and still counted by its spelling.
+    assert sign_in_account(" ada@example.com") != sign_in_account("ada@example.com")
+    assert sign_in_account("not an email") == sign_in_account("not an email")

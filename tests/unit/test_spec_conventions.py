@@ -39,7 +39,16 @@ def test_a_missing_rate_limit_names_the_file_and_the_operation() -> None:
     del document["paths"][SITES]["post"]["x-rate-limit"]
     assert convention_problems(document, path_sources()) == [
         f"openapi/paths/sites.yaml: POST {SITES} (createSite): x-rate-limit must be one of"
-        " credentials, standard, exempt"
+        " credentials, standard, reauthentication, exempt"
+    ]
+
+
+def test_a_reauthentication_needs_the_confirming_property_in_its_body() -> None:
+    document = spec()
+    document["paths"][SITES]["post"]["x-rate-limit"] = "reauthentication"
+    assert convention_problems(document, path_sources()) == [
+        f"openapi/paths/sites.yaml: POST {SITES} (createSite): reauthentication but its body has"
+        " no current_password"
     ]
 
 
