@@ -81,10 +81,11 @@ contract: $(STAMP) ## Schemathesis in-process (TEST_DATABASE_URL) and its CLI ag
 contract-deep: $(STAMP) ## A long contract run for local use (many more examples, up to 30 min)
 	$(BIN)/python scripts/contract.py --max-examples 1000 --max-time 1800
 
-lint: $(STAMP) ## ruff, mypy and OpenAPI validation
+lint: $(STAMP) ## ruff, mypy, the import layers (import-linter) and OpenAPI validation
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python scripts/bundle_spec.py --check
 
 format: $(STAMP) ## Format and auto-fix the code

@@ -11,10 +11,10 @@ from sqlalchemy import make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-import app.models  # noqa: F401 - registers every table
-from app.db import Base, UTCDateTime, ensure_sqlite_directory
-from app.migrations import exists_on
-from app.settings import Settings, normalize_database_url
+import app.data.models  # noqa: F401 - registers every table
+from app.config.settings import Settings, normalize_database_url
+from app.data.database import Base, UTCDateTime, ensure_sqlite_directory
+from app.data.migrations import exists_on
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):

@@ -1,1 +1,3 @@
-"""The service core: settings, database, security, authorization, errors and the app factory."""
+"""The service: one folder per concern, each importing only the ones below it (docs/architecture.md,
+checked by `make lint`): contract (the route runtime), edge (HTTP), access (callers and limits),
+data (the database), observability, config and domain (the shared vocabulary)."""

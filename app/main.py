@@ -16,29 +16,29 @@ from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.allowed_methods import AllowedMethods
-from app.binding import bind_routes
-from app.bootstrap import ensure_first_superuser
-from app.build import VERSION, revision
-from app.cors import CorsMiddleware
-from app.db import Database
-from app.deadline import settle
-from app.docs import install_docs
-from app.edge import EdgeMiddleware
-from app.logs import configure_logging
-from app.metrics import Metrics
-from app.metrics_endpoint import install_metrics_endpoint
-from app.migrations import head_revision
-from app.passwords import PasswordHasher
-from app.problems import install_problem_handlers
-from app.rate_limits import RateLimiter
-from app.settings import Settings, get_settings
-from app.telemetry import RequestTelemetry
-from app.tokens import TokenService
-from app.tracing import tracer_provider_from_environment
-from app.tracing_db import trace_queries
-from app.tracing_http import TracingMiddleware
-from app.validators import accept_every_syntactically_valid_domain
+from app.access.bootstrap import ensure_first_superuser
+from app.access.passwords import PasswordHasher
+from app.access.rate_limits import RateLimiter
+from app.access.tokens import TokenService
+from app.config.settings import Settings, get_settings
+from app.contract.binding import bind_routes
+from app.data.bounded_wait import settle
+from app.data.database import Database
+from app.data.migrations import head_revision
+from app.domain.validators import accept_every_syntactically_valid_domain
+from app.edge.allowed_methods import AllowedMethods
+from app.edge.cors import CorsMiddleware
+from app.edge.docs import install_docs
+from app.edge.metrics_endpoint import install_metrics_endpoint
+from app.edge.middleware import EdgeMiddleware
+from app.edge.problems import install_problem_handlers
+from app.observability.build import VERSION, revision
+from app.observability.logs import configure_logging
+from app.observability.metrics import Metrics
+from app.observability.telemetry import RequestTelemetry
+from app.observability.tracing import tracer_provider_from_environment
+from app.observability.tracing_db import trace_queries
+from app.observability.tracing_http import TracingMiddleware
 from generated.operations import OPERATIONS
 from generated.protocols import HandlerSet
 from handlers.auth import AuthHandlers
@@ -58,8 +58,8 @@ NO_FASTAPI_TELEMETRY: TelemetryConfig = {
     "auto_configure": False,
 }
 """FastAPI's own OpenTelemetry stays off whatever global provider or FASTAPI_OTEL_AUTO_CONFIGURE
-says: requests are traced by app.tracing_http, which never records the raw path or the query
-string (FastAPI's spans would, beside ours, and its logs would carry exception messages)."""
+says: requests are traced by app.observability.tracing_http, which never records the raw path or the
+query string (FastAPI's spans would, beside ours, and its logs would carry exception messages)."""
 
 
 def implementations(
@@ -89,7 +89,7 @@ def create_app(
     """Build the service; fails fast when a handler is missing or disagrees with the spec.
 
     Traced with ``tracer_provider`` when given (its owner shuts it down), else as the OTEL_*
-    variables say (app.tracing; off by default).
+    variables say (app.observability.tracing; off by default).
     """
     settings = settings or get_settings()
     own_provider = tracer_provider_from_environment(VERSION) if tracer_provider is None else None
@@ -173,7 +173,7 @@ def create_app(
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if tracer_provider is not None:  # tracing on: its span is outermost, around all of the above
-        trace_queries(database, tracer_provider)
+        database.query_spans = trace_queries(database.engine, tracer_provider)
         app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)
     return app
 

@@ -21,8 +21,8 @@ from pydantic import (
     field_validator,
 )
 
-from app.time_zones import known_time_zone
-from app.validators import canonical, no_spaces, reject_null
+from app.domain.time_zones import known_time_zone
+from app.domain.validators import canonical, no_spaces, reject_null
 
 
 class ApiVersion(StrEnum):

@@ -6,7 +6,7 @@
 Generated from openapi/ by `make generate`; do not edit.
 """
 
-from app.operation_spec import OperationSpec
+from app.domain.operation_spec import OperationSpec
 
 OPERATIONS: dict[str, OperationSpec] = {
     "login": OperationSpec(

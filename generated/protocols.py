@@ -10,7 +10,7 @@ implement these; app.main refuses to start when a method is missing or its signa
 from typing import Literal, Protocol, TypedDict
 from uuid import UUID
 
-from app.api_runtime import Page, RequestContext
+from app.contract.runtime import Page, RequestContext
 from generated.models import (
     CurrentUserUpdate,
     HealthReport,

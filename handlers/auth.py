@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from app.api_runtime import RequestContext
-from app.errors import NotAuthenticated, RefreshTokenReused
-from app.passwords import PasswordHasher
-from app.repositories.login_sessions import LoginSessionRepository
-from app.repositories.users import UserRepository
-from app.tokens import InvalidTokenError, TokenClaims, TokenService
+from app.access.passwords import PasswordHasher
+from app.access.tokens import InvalidTokenError, TokenClaims, TokenService
+from app.contract.runtime import RequestContext
+from app.data.repositories.login_sessions import LoginSessionRepository
+from app.data.repositories.users import UserRepository
+from app.domain.errors import NotAuthenticated, RefreshTokenReused
 from generated.models import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, TokenType
 
 INVALID_REFRESH = "The refresh token is invalid, expired or revoked."

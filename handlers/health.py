@@ -8,12 +8,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from app.api_runtime import RequestContext
-from app.db import Database
-from app.deadline import within
-from app.errors import ServiceUnavailable
-from app.problems import describe_error
-from app.rate_limits import RateLimiter
+from app.access.rate_limits import RateLimiter
+from app.contract.runtime import RequestContext
+from app.data.bounded_wait import within
+from app.data.database import Database
+from app.domain.errors import ServiceUnavailable
+from app.observability.logs import describe_error
 from generated.models import HealthCheck, HealthReport, HealthStatus
 
 Probe = Callable[[], Awaitable[str | None]]

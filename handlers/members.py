@@ -1,22 +1,21 @@
 """Members of an organization: list, add, get, change role, remove.
 
-Who may call each operation is decided by x-permission (app.authorization). The rules here are
-about the target: admins cannot touch owners or create them, and an organization always keeps
-at least one owner.
-"""
+Who may call each operation is decided by x-permission (app.contract.authorization). The rules here
+are about the target: admins cannot touch owners or create them, and an organization always keeps at
+least one owner."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Literal
 
-from app import models as orm
-from app.api_runtime import Page, RequestContext
-from app.errors import Conflict, NotFound, NotPermitted
-from app.rbac import Role, may_manage
-from app.repositories.memberships import MembershipRepository
-from app.repositories.paging import Slice
-from app.repositories.users import UserRepository
+from app.contract.runtime import Page, RequestContext
+from app.data import models as orm
+from app.data.repositories.memberships import MembershipRepository
+from app.data.repositories.paging import Slice
+from app.data.repositories.users import UserRepository
+from app.domain.errors import Conflict, NotFound, NotPermitted
+from app.domain.rbac import Role, may_manage
 from generated.models import Member, MemberCreate, MemberRole, MemberUpdate
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from app import models as orm
-from app.api_runtime import Page, RequestContext
-from app.errors import Conflict, NotFound
-from app.rbac import Role
-from app.repositories.memberships import MembershipRepository
-from app.repositories.organizations import OrganizationRepository
-from app.repositories.paging import Slice
+from app.contract.runtime import Page, RequestContext
+from app.data import models as orm
+from app.data.repositories.memberships import MembershipRepository
+from app.data.repositories.organizations import OrganizationRepository
+from app.data.repositories.paging import Slice
+from app.domain.errors import Conflict, NotFound
+from app.domain.rbac import Role
 from generated.models import Organization, OrganizationCreate, OrganizationUpdate
 from handlers.slugs import free_slug, slugify
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from app import models as orm
-from app.api_runtime import Page, RequestContext
-from app.errors import NotFound
-from app.repositories.paging import Slice
-from app.repositories.sites import SiteRepository
+from app.contract.runtime import Page, RequestContext
+from app.data import models as orm
+from app.data.repositories.paging import Slice
+from app.data.repositories.sites import SiteRepository
+from app.domain.errors import NotFound
 from generated.models import Site, SiteCreate, SiteStatus, SiteUpdate
 
 

@@ -6,15 +6,15 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from app import models as orm
-from app.api_runtime import Page, RequestContext
-from app.emails import canonical_email
-from app.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
-from app.passwords import PasswordHasher
-from app.repositories.login_sessions import LoginSessionRepository
-from app.repositories.memberships import MembershipRepository
-from app.repositories.paging import Slice
-from app.repositories.users import UserRepository
+from app.access.passwords import PasswordHasher
+from app.contract.runtime import Page, RequestContext
+from app.data import models as orm
+from app.data.repositories.login_sessions import LoginSessionRepository
+from app.data.repositories.memberships import MembershipRepository
+from app.data.repositories.paging import Slice
+from app.data.repositories.users import UserRepository
+from app.domain.emails import canonical_email
+from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
 from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
 
 

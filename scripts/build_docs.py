@@ -18,7 +18,7 @@ import swagger_ui_bundle
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.docs import DOCS_ASSETS, SWAGGER_PAGE  # noqa: E402 - needs the repository on sys.path
+from app.edge.docs import DOCS_ASSETS, SWAGGER_PAGE  # noqa: E402 - needs the repository on sys.path
 
 
 def embeddable(spec_json: str) -> str:

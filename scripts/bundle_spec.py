@@ -42,7 +42,7 @@ REQUEST_SCHEMA = re.compile(r"(Create|Update|Request)$")
 RATE_LIMIT_POLICIES = ("credentials", "standard", "reauthentication", "exempt")
 CONFIRMATION_FIELD = "current_password"
 """What a `reauthentication` operation's request body confirms the caller's password with
-(app.rate_limit_policy.CONFIRMATION_FIELD)."""
+(app.access.rate_limit_policy.CONFIRMATION_FIELD)."""
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 UNLIMITED_STATUSES = ("400", "405", "413", "414", "431", "500")
 """Answered before the limiter runs (unsupported API version, method not allowed, request over a

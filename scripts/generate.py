@@ -27,10 +27,10 @@ OUT = ROOT / "generated"
 BIN = Path(sys.executable).parent
 HEADER = "# Generated from openapi/ by `make generate` (datamodel-code-generator); do not edit."
 GENERATED_BY_FASTAPI_CODEGEN = ("operations.py", "protocols.py")
-REJECT_NULL = "app.validators.reject_null"
-KNOWN_TIME_ZONE = "app.time_zones.known_time_zone"
-NO_SPACES = "app.validators.no_spaces"
-CANONICAL_EMAIL = "app.validators.canonical"
+REJECT_NULL = "app.domain.validators.reject_null"
+KNOWN_TIME_ZONE = "app.domain.time_zones.known_time_zone"
+NO_SPACES = "app.domain.validators.no_spaces"
+CANONICAL_EMAIL = "app.domain.validators.canonical"
 TIME_ZONE = "#/components/schemas/TimeZone"
 
 
@@ -54,14 +54,13 @@ def field_validators(document: dict[str, Any]) -> dict[str, Any]:
     """--validators config: optional properties that may not be null, time zone names, and
     emails in their canonical form.
 
-    datamodel-code-generator types an optional, non-nullable property `X | None = None`, which
-    would accept an explicit null the spec forbids; a before-validator rejects it. A TimeZone
-    property gets a check against the tz database with a short message (its pattern is long).
-    An email property (`format: email`) is refused with spaces (which Pydantic's EmailStr would
-    strip) and gets an after-validator turning the address into its canonical form (app.emails):
-    handlers only ever see that form, and responses show it as stored (EmailStr alone would show
-    an internationalized domain in Unicode).
-    """
+    datamodel-code-generator types an optional, non-nullable property `X | None = None`, which would
+    accept an explicit null the spec forbids; a before-validator rejects it. A TimeZone property
+    gets a check against the tz database with a short message (its pattern is long). An email
+    property (`format: email`) is refused with spaces (which Pydantic's EmailStr would strip) and
+    gets an after-validator turning the address into its canonical form (app.domain.emails):
+    handlers only ever see that form, and responses show it as stored (EmailStr alone would show an
+    internationalized domain in Unicode)."""
     validators: dict[str, Any] = {}
     for name, schema in sorted(document["components"]["schemas"].items()):
         required = set(schema.get("required", []))

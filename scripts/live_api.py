@@ -29,7 +29,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.settings import normalize_database_url  # noqa: E402 - needs the repository on sys.path
+from app.config.settings import normalize_database_url  # noqa: E402 - needs the repository on sys.path
 
 BIN = Path(sys.executable).parent
 ADMIN_EMAIL = "live-admin@example.com"

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Base, Database
+from app.config.settings import Settings, normalize_database_url
+from app.data.database import Base, Database
 from app.main import create_app
-from app.settings import Settings, normalize_database_url
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.passwords import PasswordHasher
-from app.rbac import Role
-from app.repositories.login_sessions import LoginSessionRepository
-from app.repositories.sites import SiteRepository
-from app.settings import Settings
+from app.access.passwords import PasswordHasher
+from app.config.settings import Settings
+from app.data import models as orm
+from app.data.repositories.login_sessions import LoginSessionRepository
+from app.data.repositories.sites import SiteRepository
+from app.domain.rbac import Role
 
 SUPERADMIN_EMAIL = "root@example.com"
 SUPERADMIN_PASSWORD = "root-password-123"

@@ -7,7 +7,7 @@ email has no canonical form, nothing is changed and the upgrade stops with a lis
 resolve them (rename or merge the accounts), then upgrade again.
 
 The rule is copied here as it stands at this revision (migrations never import the app, which
-may change later); tests/integration/test_email_migration.py keeps it equal to app.emails.
+may change later); tests/integration/test_email_migration.py keeps it equal to app.domain.emails.
 
 Revision ID: 0004
 Revises: 0003
@@ -32,7 +32,7 @@ USERS = sa.table("users", sa.column("id", sa.Uuid()), sa.column("email", sa.Stri
 
 
 def canonical_email(email: str) -> str:
-    """The canonical form of an address (as app.emails.canonical_email at this revision)."""
+    """The canonical form of an address (as app.domain.emails.canonical_email at this revision)."""
     if any(character.isspace() for character in email):
         raise ValueError("an email address must not contain spaces")
     local, at, domain = unicodedata.normalize("NFKC", email).rpartition("@")

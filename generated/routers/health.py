@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.api_runtime import (
+from app.contract.runtime import (
     RequestContext,
     authorize,
     respond_single,

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from app.api_runtime import (
+from app.contract.runtime import (
     RequestContext,
     authorize,
     respond_empty,

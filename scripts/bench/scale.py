@@ -23,10 +23,10 @@ import httpx
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from app.db import Database
-from app.repositories.paging import Slice
-from app.repositories.sites import SiteRepository
-from app.settings import Settings
+from app.config.settings import Settings
+from app.data.database import Database
+from app.data.repositories.paging import Slice
+from app.data.repositories.sites import SiteRepository
 from scripts.bench.seed import EMAIL, PASSWORD, Fixture, seed_bulk
 from scripts.bench.servers import serve, service_env
 

@@ -18,12 +18,12 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import select
 
-from app.db import Database, utcnow
-from app.models import Membership, Organization, Site, User
-from app.passwords import PasswordHasher
-from app.rbac import Role
-from app.repositories.sites import SiteRepository
-from app.settings import Settings
+from app.access.passwords import PasswordHasher
+from app.config.settings import Settings
+from app.data.database import Database, utcnow
+from app.data.models import Membership, Organization, Site, User
+from app.data.repositories.sites import SiteRepository
+from app.domain.rbac import Role
 
 EMAIL = "bench@example.com"
 PASSWORD = "bench-password-1234"  # noqa: S105 - a throwaway benchmark account

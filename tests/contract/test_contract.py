@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
 # Run by `make contract`; up to 30 examples per operation and caller: minutes on a loaded

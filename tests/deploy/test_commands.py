@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from app.request_limits import MAX_HEAD_BYTES
+from app.edge.request_limits import MAX_HEAD_BYTES
 from scripts.live_api import SERVE_OPTIONS
 from tests.deploy.files import (
     ROOT,

@@ -1,6 +1,6 @@
 """Every variable the service reads is set, or at least named, wherever it is deployed.
 
-Names come from app.settings.Settings, plus WEB_CONCURRENCY (read by uvicorn) and
+Names come from app.config.settings.Settings, plus WEB_CONCURRENCY (read by uvicorn) and
 FORWARDED_ALLOW_IPS (the trusted proxies). In Kubernetes, secrets go to the Secret example and
 everything else to the ConfigMap.
 """
@@ -14,7 +14,7 @@ from functools import cache
 import pytest
 from pydantic import SecretStr
 
-from app.settings import Settings
+from app.config.settings import Settings
 from tests.deploy.files import ROOT, manifest, only, service
 
 OUTSIDE_SETTINGS = frozenset({"WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"})

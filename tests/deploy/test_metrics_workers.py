@@ -11,7 +11,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from app.metrics import FLUSH_SECONDS
+from app.observability.metrics import FLUSH_SECONDS
 from tests.deploy.files import image_cmd
 from tests.deploy.server import environment, for_loopback, migrated_sqlite, serving
 from tests.live_server import free_port

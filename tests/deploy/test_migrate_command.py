@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.migrations import head_revision
+from app.data.migrations import head_revision
 from tests.deploy.files import command_of, container, only, service
 from tests.deploy.server import environment, run
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from app.metrics import METRIC_NAMES, SPECS
+from app.observability.metrics import METRIC_NAMES, SPECS
 from scripts.prometheus_rule import TARGET, render
 from tests.deploy.files import (
     PROMETHEUS,
@@ -86,7 +86,7 @@ def test_every_runbook_alert_section_names_an_alert() -> None:
 
 
 def test_rules_use_only_the_services_metrics() -> None:
-    assert HISTOGRAMS, "app.metrics.SPECS names no histogram"
+    assert HISTOGRAMS, "app.observability.metrics.SPECS names no histogram"
     used = set().union(*(_metrics_in(rule["expr"]) for rule in alerting_rules()))
     assert used, "no rule uses the service's metrics"
     assert not used - _series_names(), f"unknown metrics {sorted(used - _series_names())}"

@@ -7,11 +7,11 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.bootstrap import ensure_first_superuser
-from app.db import Database
-from app.passwords import PasswordHasher
-from app.settings import Settings
+from app.access.bootstrap import ensure_first_superuser
+from app.access.passwords import PasswordHasher
+from app.config.settings import Settings
+from app.data import models as orm
+from app.data.database import Database
 
 
 async def test_concurrent_start_creates_one_superadmin(

@@ -18,9 +18,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.rbac import Role
-from app.settings import Settings
+from app.config.settings import Settings
+from app.data import models as orm
+from app.domain.rbac import Role
 from tests.factories import (
     PASSWORD,
     SUPERADMIN_EMAIL,

@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.repositories.organizations import OrganizationRepository
-from app.settings import Settings
+from app.config.settings import Settings
+from app.data.repositories.organizations import OrganizationRepository
 from handlers.slugs import free_slug
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD, make_org
 from tests.live_server import live_server

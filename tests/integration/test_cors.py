@@ -9,8 +9,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 
 ORIGIN = "https://app.example.com"
 PREFLIGHT = {

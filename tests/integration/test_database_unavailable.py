@@ -15,9 +15,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.deadline import settle
+from app.config.settings import Settings
+from app.data.bounded_wait import settle
 from app.main import create_app
-from app.settings import Settings
 from tests.factories import bearer_headers
 from tests.live_server import ROOT, free_port
 

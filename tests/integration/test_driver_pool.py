@@ -1,5 +1,6 @@
-"""The driver pool (app.driver_pool) and the driver reader (app.reading) on a real PostgreSQL:
-connections opened lazily, reused and capped at `size`, waiters served first come first served,
+"""The driver pool (app.data.driver_pool) and the driver reader (app.data.reading) on a real
+PostgreSQL: connections opened lazily, reused and capped at `size`, waiters served first come first
+served,
 timeouts, cancellations and failed connects leaving no slot or connection behind, unusable
 connections replaced, and reads returning the same plain rows as SQLAlchemy would.
 
@@ -25,11 +26,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.types import TypeDecorator
 
-from app import driver_pool as driver_pool_module
-from app.db import Database, UTCDateTime
-from app.driver_pool import Connection, DriverPool
-from app.reading import CoreReader, DriverReader, _Compiled
-from app.settings import Settings, normalize_database_url
+from app.config.settings import Settings, normalize_database_url
+from app.data import driver_pool as driver_pool_module
+from app.data.database import Database, UTCDateTime
+from app.data.driver_pool import Connection, DriverPool
+from app.data.reading import CoreReader, DriverReader, _Compiled
 from tests.live_server import free_port
 
 URL = normalize_database_url(os.environ.get("TEST_DATABASE_URL", ""))
@@ -391,8 +392,8 @@ ROWS = (
 async def test_the_reader_returns_plain_rows_like_sqlalchemy(
     make_pool: MakePool, dialect: Dialect
 ) -> None:
-    # The app's sessions run in UTC (app.db), so on PostgreSQL UTCDateTime needs no result
-    # processor: timestamps written in another offset come back as aware UTC datetimes.
+    # The app's sessions run in UTC (app.data.database), so on PostgreSQL UTCDateTime needs no
+    # result processor: timestamps written in another offset come back as aware UTC datetimes.
     pool = make_pool(size=1, options="-c TimeZone=UTC")
     reader = DriverReader(pool, dialect)
     rows = await reader.rows(ROWS, {"word": "hi", "n": 7})

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from app.request_limits import MAX_HEAD_BYTES, MAX_HEADER_BYTES
+from app.edge.request_limits import MAX_HEAD_BYTES, MAX_HEADER_BYTES
 from tests.live_server import LiveServer, live_server, throwaway_env
 
 HOSTILE = {"Host": "evil.example"}

@@ -21,8 +21,8 @@ from alembic import command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.emails import canonical_email
-from app.settings import normalize_database_url
+from app.config.settings import normalize_database_url
+from app.domain.emails import canonical_email
 from tests.conftest import ROOT, alembic_config, wipe, worker_database
 
 MIGRATION = ROOT / "alembic" / "versions" / "0004_canonical_emails.py"

@@ -1,4 +1,4 @@
-"""One canonical email (app.emails): every spelling of an address is one account, for storage
+"""One canonical email (app.domain.emails): every spelling of an address is one account, for storage
 and uniqueness, the sign-in lookup and the sign-in limit (issue 18, finding 5)."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.settings import Settings
+from app.config.settings import Settings
+from app.data import models as orm
 from tests.factories import PASSWORD, SUPERADMIN_EMAIL, auth_headers, make_org, make_user
 from tests.integration.test_rate_limits import LOGIN, client_from, per_email
 

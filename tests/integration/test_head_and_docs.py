@@ -13,7 +13,7 @@ import httpx
 import pytest
 import swagger_ui_bundle
 
-from app.docs import ASSETS_URL, DOCS_ASSETS
+from app.edge.docs import ASSETS_URL, DOCS_ASSETS
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 
 PER_REQUEST = {"date", "x-request-id", "ratelimit-remaining", "ratelimit-reset"}

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.rbac import Role
+from app.domain.rbac import Role
 from tests.factories import add_member, auth_headers, make_org, make_site, make_user
 
 SITE_SORTS = ["name", "-name", "status", "-status", "created_at", "-created_at"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.api_runtime import RequestContext
+from app.config.settings import Settings
+from app.contract.runtime import RequestContext
 from app.main import create_app
-from app.settings import Settings
 from generated.models import HealthReport
 from handlers.health import HealthHandlers
 

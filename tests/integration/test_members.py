@@ -7,8 +7,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.rbac import Role
+from app.data import models as orm
+from app.domain.rbac import Role
 from tests.factories import add_member, auth_headers, make_org, make_user
 
 

@@ -15,9 +15,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.build import VERSION
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
+from app.observability.build import VERSION
 from tests.factories import PASSWORD, auth_headers, make_org, make_site, make_user
 from tests.metrics_scrape import Samples, difference, parse, requests, value
 

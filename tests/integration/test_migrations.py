@@ -11,8 +11,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 
-from app.db import Base, Database
-from app.migrations import exists_on, head_revision
+from app.data.database import Base, Database
+from app.data.migrations import exists_on, head_revision
 from tests.conftest import alembic_config
 
 

@@ -10,11 +10,11 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
-from app import models as orm
-from app.bootstrap import ensure_first_superuser
-from app.db import Database
-from app.problems import describe_error
-from app.settings import Settings
+from app.access.bootstrap import ensure_first_superuser
+from app.config.settings import Settings
+from app.data import models as orm
+from app.data.database import Database
+from app.observability.logs import describe_error
 
 
 def user(email: str, password_hash: str) -> orm.User:

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
+from app.data import models as orm
 from tests.factories import auth_headers, make_org, make_site, make_user
 
 

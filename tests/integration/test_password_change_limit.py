@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.settings import Settings
+from app.config.settings import Settings
 from tests.factories import PASSWORD, auth_headers, make_user
 from tests.integration.test_rate_limits import LOGIN, ME, OPEN, client_from, serving
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.rbac import Permission, Role
+from app.data import models as orm
+from app.domain.rbac import Permission, Role
 from generated.operations import OPERATIONS
 from tests.factories import (
     SUPERADMIN_EMAIL,

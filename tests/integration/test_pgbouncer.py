@@ -21,7 +21,7 @@ import httpx
 import psycopg
 import pytest
 
-from app.settings import normalize_database_url
+from app.config.settings import normalize_database_url
 from tests.conftest import migrate, worker_database
 from tests.factories import SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD
 from tests.live_server import LiveServer, live_server

@@ -2,7 +2,7 @@
 
 With SQLAlchemy's own asyncio pool, a connection returned to the pool could be taken by a
 request arriving after the one it woke, so under a steady load above the pool's size some
-requests waited until DB_POOL_TIMEOUT_SECONDS and got 503 (app.fair_pool)."""
+requests waited until DB_POOL_TIMEOUT_SECONDS and got 503 (app.data.fair_pool)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.factories import auth_headers, make_user
 
 CLIENTS = 32

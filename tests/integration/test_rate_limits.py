@@ -18,9 +18,9 @@ import schemathesis
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.rate_limits import RateLimiter
+from app.config.settings import Settings
 from app.main import create_app
-from app.rate_limits import RateLimiter
-from app.settings import Settings
 from tests.factories import PASSWORD, auth_headers, make_user
 from tests.live_server import free_port
 
@@ -304,7 +304,7 @@ async def test_an_unreachable_redis_fails_open(
     settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    caplog.set_level(logging.WARNING, logger="app.rate_limits")
+    caplog.set_level(logging.WARNING, logger="app.access.rate_limits")
     async with (
         serving(settings, REDIS_URL=dead, RATE_LIMIT_ANONYMOUS="1/minute") as app,
         client_from(app, "192.0.2.80") as http,

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import redis
 
-from app.rate_limits import KEY_PREFIX
-from app.settings import Settings
+from app.access.rate_limits import KEY_PREFIX
+from app.config.settings import Settings
 from tests.live_server import LiveServer, free_port, live_server
 
 LOGIN = "/api/v1/auth/login"

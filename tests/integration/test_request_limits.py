@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from app.request_limits import (
+from app.edge.request_limits import (
     MAX_BODY_BYTES,
     MAX_HEADER_BYTES,
     MAX_HEADERS,

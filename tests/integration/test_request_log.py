@@ -12,9 +12,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.logs import JsonFormatter, TextFormatter
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
+from app.observability.logs import JsonFormatter, TextFormatter
 from tests.factories import PASSWORD, auth_headers, make_org, make_user
 
 REQUESTS_LOGGER = "app.requests"

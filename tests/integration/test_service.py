@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 
 GENERATED = Path(__file__).resolve().parents[2] / "generated"
 

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
+from app.data import models as orm
 from tests.factories import PASSWORD, SUPERADMIN_EMAIL, SUPERADMIN_PASSWORD, make_user
 
 ME = "/api/v1/users/me"

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.db import Database
-from app.passwords import PasswordHasher
-from app.settings import Settings
+from app.access.passwords import PasswordHasher
+from app.config.settings import Settings
+from app.data import models as orm
+from app.data.database import Database
 from tests.factories import PASSWORD, auth_headers, make_user
 from tests.integration.test_rate_limits import LOGIN, ME, serving
 

@@ -35,12 +35,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import models as orm
-from app.db import Database
-from app.logs import JsonFormatter
+from app.config.settings import Settings
+from app.data import models as orm
+from app.data.database import Database
 from app.main import create_app
-from app.settings import Settings
-from app.tracing_http import TracingMiddleware
+from app.observability.logs import JsonFormatter
+from app.observability.tracing_http import TracingMiddleware
 from generated.operations import OPERATIONS
 from tests.factories import (
     PASSWORD,
@@ -618,6 +618,9 @@ async def test_the_environment_switches_it_on_and_shutdown_exports_the_queue(
     assert resource["service.name"] == "orgsites-under-test"
     assert resource["service.version"] == application.version
     spans = {s.scope.name: [span.name for span in s.spans] for s in resource_spans.scope_spans}
-    assert spans["app.tracing_http"] == ["getLiveness"]
-    assert set(spans) == {"app.tracing_http", "app.tracing_db"}  # the first superuser's queries
+    assert spans["app.observability.tracing_http"] == ["getLiveness"]
+    assert set(spans) == {
+        "app.observability.tracing_http",
+        "app.observability.tracing_db",
+    }  # the first superuser's queries
     assert type(trace.get_tracer_provider()).__name__ == "ProxyTracerProvider"  # still unset

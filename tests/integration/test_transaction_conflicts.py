@@ -16,11 +16,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.db import Database
-from app.errors import WriteConflict
-from app.repositories.sites import SiteRepository
-from app.unit_of_work import ATTEMPTS, UnitOfWork, with_retries
+from app.data import models as orm
+from app.data.database import Database
+from app.data.repositories.sites import SiteRepository
+from app.data.unit_of_work import ATTEMPTS, UnitOfWork, with_retries
+from app.domain.errors import WriteConflict
 from tests.factories import auth_headers, make_org, make_site, make_user
 
 LOCK_COUNTER = text(
@@ -82,7 +82,7 @@ async def test_a_real_deadlock_is_retried_and_the_write_applied_once(
             await connection.execute(LOCK_COUNTER, {"delta": 0, "org": org.id, "s": "active"})
             await connection.commit()
 
-    with caplog.at_level(logging.WARNING, logger="app.unit_of_work"):
+    with caplog.at_level(logging.WARNING, logger="app.data.unit_of_work"):
         result, _ = await asyncio.gather(with_retries(unit_of_work), other_transaction())
 
     assert result == "committed"

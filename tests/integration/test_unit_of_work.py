@@ -16,11 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app import models as orm
-from app.authorization import authorize
-from app.context import RequestContext
-from app.db import Database
-from app.problems import install_problem_handlers
+from app.contract.authorization import authorize
+from app.contract.context import RequestContext
+from app.data import models as orm
+from app.data.database import Database
+from app.edge.problems import install_problem_handlers
 from generated.operations import OPERATIONS
 from tests.factories import auth_headers, make_org, make_site, make_user
 

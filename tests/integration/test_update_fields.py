@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.context import RequestContext
+from app.contract.context import RequestContext
 from generated.models import OrganizationUpdate, SiteUpdate, UserUpdate
 from handlers.organizations import OrganizationHandlers
 from handlers.sites import SiteHandlers

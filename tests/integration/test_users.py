@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import models as orm
-from app.rbac import Role
+from app.data import models as orm
+from app.domain.rbac import Role
 from tests.factories import (
     PASSWORD,
     SUPERADMIN_EMAIL,

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from app.config.settings import Settings
 from app.main import create_app
-from app.settings import Settings
 from tests.conftest import _test_database_url, migrate
 from tests.factories import PASSWORD, make_org, make_site, make_user
 

@@ -1,0 +1,123 @@
+"""Binding handlers to generated routers, refusing to start when they disagree with the spec.
+
+Every operation of the spec must be implemented, with exactly the parameters and types of its
+generated Protocol method. Problems are reported by operationId, all at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Mapping
+from typing import Any, get_type_hints
+
+from fastapi import APIRouter
+
+from app.domain.operation_spec import OperationSpec
+
+
+class HandlerContractError(RuntimeError):
+    """Handlers do not implement the spec's operations as generated."""
+
+
+def function_name(operation_id: str) -> str:
+    """The Protocol method name of an operationId (listSites -> list_sites)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+def _protocol_methods(protocol: type) -> list[str]:
+    return [
+        name
+        for name, member in vars(protocol).items()
+        if inspect.isfunction(member) and not name.startswith("_")
+    ]
+
+
+def _shape(function: Any) -> list[str]:
+    """Parameter names, positional ones in order, keyword-only ones sorted, self left out."""
+    parameters = [p for p in inspect.signature(function).parameters.values() if p.name != "self"]
+    positional = [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+    keyword = sorted(f"*{p.name}" for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
+    return positional + keyword
+
+
+def _signature_problems(expected: Any, actual: Any) -> list[str]:
+    problems = []
+    want = _shape(expected)
+    have = _shape(actual)
+    if want != have:
+        problems.append(
+            f"parameters ({', '.join(have)}) should be ({', '.join(want)}) as in the spec"
+        )
+        return problems
+    try:
+        want_hints, have_hints = get_type_hints(expected), get_type_hints(actual)
+    except (NameError, TypeError) as exc:
+        return [f"type hints cannot be resolved: {exc}"]
+    for name, hint in want_hints.items():
+        if have_hints.get(name) != hint:
+            problems.append(f"{name} is typed {have_hints.get(name)!r}, the spec says {hint!r}")
+    return problems
+
+
+def check_implementation(
+    protocol: type, implementation: object, operations: Mapping[str, OperationSpec]
+) -> list[str]:
+    """Every way the implementation fails the protocol, each naming its operationId."""
+    operation_ids = {function_name(op_id): op_id for op_id in operations}
+    owner = type(implementation).__name__
+    problems = []
+    for name in _protocol_methods(protocol):
+        operation_id = operation_ids.get(name, name)
+        method = getattr(implementation, name, None)
+        if method is None:
+            problems.append(f"{operation_id}: {owner} has no method {name}()")
+        elif not inspect.iscoroutinefunction(method):
+            problems.append(f"{operation_id}: {owner}.{name}() must be `async def`")
+        else:
+            problems.extend(
+                f"{operation_id}: {owner}.{name}() {problem}"
+                for problem in _signature_problems(getattr(protocol, name), method)
+            )
+    return problems
+
+
+def undeclared_access(operations: Mapping[str, OperationSpec]) -> list[str]:
+    """Operations that neither declare a permission nor are declared public (they would fail
+    closed at runtime: app.contract.authorization refuses them to everyone)."""
+    return [
+        f"{operation_id}: declares neither x-permission nor x-public: true"
+        for operation_id, operation in operations.items()
+        if operation.permission is None and not operation.public
+    ]
+
+
+def bind_routes(
+    router: APIRouter,
+    implementations: Mapping[str, object],
+    operations: Mapping[str, OperationSpec],
+) -> None:
+    """Register every generated tag module's routes on ``router`` (the app's own, so requests
+    are matched in one flat list), each bound to its implementation; raises
+    HandlerContractError listing every missing or mismatched handler, before any is used."""
+    tags = importlib.import_module("generated.routers").TAGS
+    protocols = importlib.import_module("generated.protocols")
+    problems = undeclared_access(operations)
+    problems += [
+        f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations
+    ]
+    problems += [f"tag {tag!r}: not in the spec" for tag in implementations if tag not in tags]
+    for tag in tags:
+        if tag not in implementations:
+            continue
+        module = importlib.import_module(f"generated.routers.{tag}")
+        protocol = inspect.signature(module.build_router).parameters["impl"].annotation
+        if isinstance(protocol, str):
+            protocol = getattr(protocols, protocol)
+        problems += check_implementation(protocol, implementations[tag], operations)
+        module.build_router(implementations[tag], router)
+    if problems:
+        raise HandlerContractError(
+            "Handlers do not match the spec:\n  " + "\n  ".join(sorted(problems))
+        )

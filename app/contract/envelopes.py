@@ -1,0 +1,69 @@
+"""Success responses: resources wrapped in the {data, meta, links} envelope of the spec."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from fastapi import Request, Response
+from pydantic import BaseModel
+from pydantic_core import to_json
+
+from app.domain.pagination import Page
+
+
+def request_path(request: Request) -> str:
+    """The request's path as `request.url.path` gives it, without building the whole URL."""
+    path: str = request.scope["path"]
+    return path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+
+
+@functools.cache
+def _data_type(envelope: type[BaseModel]) -> type[BaseModel]:
+    """The model an envelope's `data` holds (SiteEnvelope -> Site)."""
+    data_type = envelope.model_fields["data"].annotation
+    if not (isinstance(data_type, type) and issubclass(data_type, BaseModel)):
+        raise TypeError(f"{envelope.__name__}.data is not a model")
+    return data_type
+
+
+def respond_single(
+    request: Request,
+    envelope: type[BaseModel],
+    data: BaseModel,
+    *,
+    status_code: int,
+    location_field: str | None,
+) -> Response:
+    """`{data, links: {self}}`; a created resource's self link is also its Location.
+
+    The handler's result is already a validated model: it is checked to be the envelope's own
+    and written as is, not validated again inside a new envelope."""
+    expected = _data_type(envelope)
+    if type(data) is not expected:
+        raise TypeError(f"{envelope.__name__} holds {expected.__name__}, not {type(data).__name__}")
+    self_link = request_path(request)
+    headers: dict[str, str] = {}
+    if location_field is not None:
+        self_link = f"{self_link}/{getattr(data, location_field)}"
+        headers["Location"] = self_link
+    body = to_json({"data": data, "links": {"self": self_link}}, by_alias=True)
+    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+
+
+def respond_page(request: Request, envelope: type[BaseModel], page: Page[Any]) -> Response:
+    """`{data: [...], meta: {page, per_page, total, total_pages, next_cursor}, links: {...}}`.
+
+    The rows are already shaped like the envelope's items (plain values from the database), so
+    they go to JSON in one pass, without building a pydantic model per row; the contract tests
+    check the result against ``envelope``'s schema."""
+    del envelope  # the schema the body follows; not needed to write it
+    query = request.scope["query_string"].decode("latin-1")
+    links = page.links(request_path(request), query)
+    body = {"data": page.items, "meta": page.meta(), "links": links}
+    return Response(to_json(body), status_code=200, media_type="application/json")
+
+
+def respond_empty() -> Response:
+    """204 No Content."""
+    return Response(status_code=204)

@@ -1,0 +1,137 @@
+"""Domain errors: what went wrong, as a status, a stable code and a human title.
+
+Handlers and repositories raise these; app.edge.problems renders them as RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One invalid input field, e.g. FieldError("body.timezone", "unknown zone", "timezone")."""
+
+    field: str
+    message: str
+    type: str
+
+
+class DomainError(Exception):
+    """Base of every error a client can cause; subclasses fix status, code and title."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "Bad Request"
+    commits: ClassVar[bool] = False
+    """Whether the unit of work still commits what the request wrote (normally rolled back)."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.problem_code = code or self.code
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+
+class BadRequest(DomainError):
+    """The request cannot be served as sent (e.g. an unsupported API version)."""
+
+
+class NotAuthenticated(DomainError):
+    """Missing, invalid or expired credentials."""
+
+    status = 401
+    code = "not_authenticated"
+    title = "Unauthorized"
+
+    def __init__(self, detail: str = "Authentication required.", **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class RefreshTokenReused(NotAuthenticated):
+    """A rotated refresh token came back: its session is ended, and that must outlive the 401."""
+
+    code = "refresh_token_reused"
+    commits = True
+
+
+class NotPermitted(DomainError):
+    """The caller is known but lacks the permission."""
+
+    status = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    """The resource does not exist or is not visible to the caller."""
+
+    status = 404
+    code = "not_found"
+    title = "Not Found"
+
+
+class Conflict(DomainError):
+    """The request contradicts the current state (duplicates, last owner, ...)."""
+
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class InvalidInput(DomainError):
+    """Well-formed input that breaks a rule the schema cannot express."""
+
+    status = 422
+    code = "validation_failed"
+    title = "Unprocessable Entity"
+
+
+class ServiceUnavailable(DomainError):
+    """A dependency the operation needs is down."""
+
+    status = 503
+    code = "service_unavailable"
+    title = "Service Unavailable"
+
+
+class RateLimited(DomainError):
+    """Over a rate limit; Retry-After says when to try again."""
+
+    status = 429
+    code = "rate_limited"
+    title = "Too Many Requests"
+
+    def __init__(self, limit: int, period_seconds: int, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests (limit {limit} per {period_seconds} seconds); "
+            f"retry in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class WriteConflict(Conflict):
+    """A write kept colliding with concurrent writes (deadlock or serialization failure) after
+    the unit of work's retries; nothing of it was applied, so it is safe to repeat."""
+
+    code = "conflict_retry"
+    retry_after_seconds: ClassVar[int] = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The request collided with concurrent changes of the same data and was not applied; "
+            "repeat it after the Retry-After delay.",
+            headers={"Retry-After": str(self.retry_after_seconds)},
+        )

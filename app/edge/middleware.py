@@ -1,0 +1,247 @@
+"""The one ASGI middleware every HTTP request passes before routing, in a single pass:
+
+1. the request id (X-Request-ID echoed when well formed) and the API version (400
+   `unsupported_api_version` for any other);
+2. the size caps of app.edge.request_limits (414, 431, 413), streamed bodies counted as they arrive;
+3. 405 with Allow for a method the spec does not serve on the path (app.edge.allowed_methods),
+   except CORS preflights when CORS is on; HEAD is served wherever GET is (RFC 9110 9.3.2): the app
+   sees a GET, the client gets its status and headers without the body;
+4. the request deadline of app.edge.deadline: 503 `database_unavailable` when no response has
+   started within REQUEST_TIMEOUT_SECONDS;
+5. on the way out: X-Request-ID, X-API-Version, the security headers, the RateLimit-* quota the
+   rate-limit check left in the request state; and a 500 problem, without a stack trace, for any
+   unhandled exception;
+6. once answered: the request's metrics and log line (app.observability.telemetry), refused
+   requests included.
+
+Constant operations (liveness: its answer depends on nothing but the process being up) are
+served by their route once; later plain GETs of the path (no query string) get that same answer
+from memory, with the per-request headers above, so a probe costs next to nothing.
+
+One middleware rather than a stack of them: each layer wrapped `send` and `receive` again and
+the stack cost more than the liveness route itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.access.rate_limits import Quota
+from app.edge.allowed_methods import AllowedMethods, method_not_allowed
+from app.edge.deadline import Deadline
+from app.edge.problems import send_problem
+from app.edge.request_limits import MAX_BODY_BYTES, BodyTooLarge, refusal
+from app.edge.response_headers import (
+    API_VERSION,
+    SUPPORTED_VERSIONS,
+    choose_request_id,
+    security_headers,
+)
+from app.observability.telemetry import RequestTelemetry
+
+logger = logging.getLogger(__name__)
+VERSION_HEADER = b"x-api-version"
+REQUEST_ID_HEADER = b"x-request-id"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _copy(message: Message) -> Message:
+    """A message whose header list can be appended to without touching the original."""
+    if "headers" in message:
+        return {**message, "headers": list(message["headers"])}
+    return dict(message)
+
+
+def _is_preflight(scope: Scope) -> bool:
+    names = {key for key, _ in scope["headers"]}
+    return scope["method"] == "OPTIONS" and {b"origin", b"access-control-request-method"} <= names
+
+
+@dataclass
+class _Exchange:
+    """What the middleware tracks of one request while it is served."""
+
+    request_id: str
+    status: int | None = None
+    """The status the response started with; None until it starts."""
+    abandoned: bool = False
+    received: int = 0
+
+    @property
+    def started(self) -> bool:
+        """Whether the response has started."""
+        return self.status is not None
+
+
+class EdgeMiddleware:
+    """Request id, version, caps, 405, deadline and response headers (see the module text)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        allowed_methods: AllowedMethods,
+        deadline_seconds: float,
+        telemetry: RequestTelemetry,
+        cors_enabled: bool = False,
+        constant_paths: frozenset[str] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.allowed_methods = allowed_methods
+        self.deadline_seconds = deadline_seconds
+        self.telemetry = telemetry
+        self.cors_enabled = cors_enabled
+        self.constant_paths = constant_paths
+        self.constants: dict[str, tuple[list[Message], object]] = {}
+        """The first 200 answer to a plain GET of each constant path, as the route sent it, and
+        the route that sent it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = self.telemetry.started()
+        exchange = _Exchange(choose_request_id(_header(scope, REQUEST_ID_HEADER)))
+        try:
+            await self._serve(scope, receive, send, exchange)
+        finally:
+            self.telemetry.finished(scope, exchange.status, started)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: _Exchange) -> None:
+        scope.setdefault("state", {})["request_id"] = exchange.request_id
+        path_headers = security_headers(scope["path"])
+        head = scope["method"] == "HEAD"
+
+        async def send_with_headers(message: Message) -> None:
+            if head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            elif message["type"] == "http.response.start":
+                exchange.status = message["status"]
+                headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
+                present = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", exchange.request_id.encode()))
+                headers.append((b"x-api-version", API_VERSION.encode()))
+                headers.extend(h for h in path_headers if h[0] not in present)
+                quota: Quota | None = scope["state"].get("rate_limit")
+                if quota is not None:
+                    headers.extend(quota.raw_headers())
+            await send(message)
+
+        refused = self._refusal(scope)
+        if refused is not None:
+            await refused(scope, send_with_headers)
+            return
+        # A HEAD is served as the GET it mirrors, in a scope of its own: the server still sees
+        # HEAD (and sends no body); what routing leaves in the scope is copied back for telemetry.
+        app_scope = {**scope, "method": "GET"} if head else scope
+        route_send: Send = send_with_headers
+        if scope["method"] in ("GET", "HEAD") and not scope["query_string"]:
+            if scope["path"] in self.constants:
+                messages, scope["route"] = self.constants[scope["path"]]
+                for message in messages:
+                    await send_with_headers(_copy(message))
+                return
+            if scope["path"] in self.constant_paths:
+                route_send = self._keeper(app_scope, send_with_headers)
+
+        async def counted_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                exchange.received += len(message.get("body", b""))
+                if exchange.received > MAX_BODY_BYTES:
+                    raise BodyTooLarge()
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not exchange.abandoned:  # else the client already has its 503
+                await route_send(message)
+
+        deadline = Deadline.start(self.deadline_seconds, scope, exchange, send_with_headers)
+        try:
+            await self.app(app_scope, counted_receive, guarded_send)
+        except BaseException as error:
+            if exchange.abandoned:
+                await deadline.wound_down(error)
+                return
+            if not isinstance(error, Exception):
+                raise  # cancellation, KeyboardInterrupt, SystemExit: not ours to answer
+            await self._last_resort(scope, exchange, send_with_headers, error)
+        finally:
+            deadline.cancel()
+            if head:
+                scope.update({key: value for key, value in app_scope.items() if key != "method"})
+
+    def _keeper(self, scope: Scope, send: Send) -> Send:
+        """A send that also keeps a 200 answer for the path (messages as the route sent them,
+        before the per-request headers are added)."""
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(_copy(message))
+            done = message["type"] == "http.response.body" and not message.get("more_body")
+            if done and messages[0].get("status") == HTTPStatus.OK:
+                self.constants[scope["path"]] = (messages, scope.get("route"))
+            await send(message)
+
+        return keep
+
+    def _refusal(self, scope: Scope) -> _Refusal | None:
+        """The answer to a request refused before any work, or None to serve it."""
+        requested = _header(scope, VERSION_HEADER)
+        if requested is not None and requested.strip() not in SUPPORTED_VERSIONS:
+            detail = (
+                f"API version {requested!r} is not supported; supported versions: "
+                + ", ".join(SUPPORTED_VERSIONS)
+                + "."
+            )
+            return _Refusal(400, "unsupported_api_version", detail)
+        over_cap = refusal(scope)
+        if over_cap is not None:
+            return _Refusal(*over_cap)
+        methods = self.allowed_methods(scope["path"])
+        preflight = self.cors_enabled and _is_preflight(scope)
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        if methods is not None and method not in methods and not preflight:
+            return _Refusal(*method_not_allowed(scope, methods))
+        return None
+
+    @staticmethod
+    async def _last_resort(scope: Scope, exchange: _Exchange, send: Send, error: Exception) -> None:
+        if isinstance(error, BodyTooLarge) and not exchange.started:
+            await send_problem(scope, send, status=413, code="body_too_large", detail=error.detail)
+            return
+        logger.error("unhandled error (request %s)", exchange.request_id, exc_info=error)
+        if not exchange.started:
+            await send_problem(
+                scope,
+                send,
+                status=500,
+                code="internal_error",
+                detail="An unexpected error occurred; quote the request id when reporting it.",
+            )
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    """A problem answered without calling the app."""
+
+    status: int
+    code: str
+    detail: str
+    headers: dict[str, str] | None = None
+
+    async def __call__(self, scope: Scope, send: Send) -> None:
+        status, code, detail = self.status, self.code, self.detail
+        await send_problem(
+            scope, send, status=status, code=code, detail=detail, headers=self.headers
+        )

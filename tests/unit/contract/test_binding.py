@@ -1,0 +1,80 @@
+"""The handler contract: start-up fails, naming the operationId, when a handler disagrees."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import pytest
+from fastapi import APIRouter
+
+from app.contract.binding import (
+    HandlerContractError,
+    bind_routes,
+    check_implementation,
+    function_name,
+)
+from app.contract.context import RequestContext
+from generated.models import Site, SiteCreate
+from generated.operations import OPERATIONS
+from generated.protocols import SitesOperations
+from handlers.sites import SiteHandlers
+
+
+class MissingCreate(SiteHandlers):
+    create_site = None  # type: ignore[assignment]
+
+
+class RenamedParameter(SiteHandlers):
+    async def create_site(
+        self, ctx: RequestContext, *, organization_id: uuid.UUID, body: SiteCreate
+    ) -> Site:  # type: ignore[override]
+        raise NotImplementedError
+
+
+class WrongType(SiteHandlers):
+    async def create_site(self, ctx: RequestContext, *, org_id: str, body: SiteCreate) -> Site:  # type: ignore[override]
+        raise NotImplementedError
+
+
+class NotAsync(SiteHandlers):
+    def get_site(self, ctx: RequestContext, *, org_id: uuid.UUID, site_id: uuid.UUID) -> Site:  # type: ignore[override]
+        raise NotImplementedError
+
+
+def test_function_names() -> None:
+    assert function_name("listOrganizationMembers") == "list_organization_members"
+
+
+def test_real_handlers_match() -> None:
+    assert check_implementation(SitesOperations, SiteHandlers(), OPERATIONS) == []
+
+
+@pytest.mark.parametrize(
+    ("implementation", "message"),
+    [
+        (MissingCreate(), "createSite: MissingCreate has no method create_site()"),
+        (RenamedParameter(), "createSite: RenamedParameter.create_site() parameters"),
+        (WrongType(), "createSite: WrongType.create_site() org_id is typed"),
+        (NotAsync(), "getSite: NotAsync.get_site() must be `async def`"),
+    ],
+)
+def test_mismatches_name_the_operation(implementation: object, message: str) -> None:
+    problems = check_implementation(SitesOperations, implementation, OPERATIONS)
+    assert any(problem.startswith(message) for problem in problems), problems
+
+
+def test_bind_routes_refuses_missing_and_unknown_tags() -> None:
+    with pytest.raises(HandlerContractError) as raised:
+        bind_routes(APIRouter(), {"sites": MissingCreate(), "gadgets": object()}, OPERATIONS)
+    text = str(raised.value)
+    assert "tag 'users': no handler registered" in text
+    assert "tag 'gadgets': not in the spec" in text
+    assert "createSite" in text
+
+
+def test_an_operation_without_permission_or_public_refuses_to_start() -> None:
+    undeclared = dataclasses.replace(OPERATIONS["createSite"], permission=None, public=False)
+    with pytest.raises(HandlerContractError) as raised:
+        bind_routes(APIRouter(), {}, {**OPERATIONS, "createSite": undeclared})
+    assert "createSite: declares neither x-permission nor x-public: true" in str(raised.value)
