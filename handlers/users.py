@@ -14,8 +14,18 @@ from app.data.repositories.memberships import MembershipRepository
 from app.data.repositories.paging import Slice
 from app.data.repositories.users import UserRepository
 from app.domain.emails import canonical_email
-from app.domain.errors import Conflict, FieldError, InvalidInput, NotFound, NotPermitted
+from app.domain.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    NotPermitted,
+)
 from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
+
+CALLER_GONE = "The access token's session has ended, or its user no longer exists or is inactive."
+"""What a caller deleted after their request was authorized is told (as authorization would)."""
 
 
 def to_user(row: orm.User) -> User:
@@ -28,11 +38,15 @@ def _no_such_user() -> NotFound:
     return NotFound("No such user.", code="user_not_found")
 
 
-async def _existing(ctx: RequestContext, user_id: uuid.UUID) -> orm.User:
-    user = await UserRepository(ctx.unit_of_work).get(user_id)
-    if user is None:
+async def _locked(
+    ctx: RequestContext, user_id: uuid.UUID, *, with_superadmins: bool = False
+) -> tuple[orm.User, int]:
+    """The user locked for a change (with every active superadmin and their number when asked);
+    404 when there is no such user (any more: a concurrent delete won)."""
+    found = await UserRepository(ctx.unit_of_work).lock(user_id, with_superadmins=with_superadmins)
+    if found is None:
         raise _no_such_user()
-    return user
+    return found
 
 
 async def _read(ctx: RequestContext, user_id: uuid.UUID) -> User:
@@ -47,13 +61,9 @@ async def _require_free_email(ctx: RequestContext, email: str) -> None:
         raise Conflict("A user with this email already exists.", code="email_taken")
 
 
-async def _keep_a_superadmin(ctx: RequestContext, user: orm.User) -> None:
+def _keep_a_superadmin(user: orm.User, superadmins: int) -> None:
     """409 when the change would leave no active superadmin."""
-    if (
-        user.is_superadmin
-        and user.is_active
-        and await UserRepository(ctx.unit_of_work).count_active_superadmins() <= 1
-    ):
+    if user.is_superadmin and user.is_active and superadmins <= 1:
         raise Conflict("The last active superadmin cannot be removed.", code="last_superadmin")
 
 
@@ -88,7 +98,10 @@ class UserHandlers:
         return await _read(ctx, ctx.user.user_id)
 
     async def update_current_user(self, ctx: RequestContext, *, body: CurrentUserUpdate) -> User:
-        user = await _existing(ctx, ctx.user.user_id)
+        found = await UserRepository(ctx.unit_of_work).lock(ctx.user.user_id)
+        if found is None:  # deleted since the request was authorized
+            raise NotAuthenticated(CALLER_GONE)
+        user, _ = found
         if body.full_name is not None:
             user.full_name = body.full_name
         if body.password is not None:
@@ -129,12 +142,13 @@ class UserHandlers:
     async def update_user(
         self, ctx: RequestContext, *, user_id: uuid.UUID, body: UserUpdate
     ) -> User:
-        user = await _existing(ctx, user_id)
+        demoting = body.is_superadmin is False or body.is_active is False
+        user, superadmins = await _locked(ctx, user_id, with_superadmins=demoting)
         if body.email is not None and canonical_email(body.email) != user.email:
             await _require_free_email(ctx, body.email)
             user.email = canonical_email(body.email)
-        if body.is_superadmin is False or body.is_active is False:
-            await _keep_a_superadmin(ctx, user)
+        if demoting:
+            _keep_a_superadmin(user, superadmins)
         if body.full_name is not None:
             user.full_name = body.full_name
         if body.is_active is False and user.is_active:
@@ -149,11 +163,12 @@ class UserHandlers:
         return to_user(await UserRepository(ctx.unit_of_work).save(user))
 
     async def delete_user(self, ctx: RequestContext, *, user_id: uuid.UUID) -> None:
-        user = await _existing(ctx, user_id)
-        await _keep_a_superadmin(ctx, user)
+        user, superadmins = await _locked(ctx, user_id, with_superadmins=True)
+        _keep_a_superadmin(user, superadmins)
         if await MembershipRepository(ctx.unit_of_work).solely_owned_by(user.id):
             raise Conflict(
                 "The user is the only owner of an organization; transfer ownership first.",
                 code="last_owner",
             )
-        await UserRepository(ctx.unit_of_work).delete(user)
+        if not await UserRepository(ctx.unit_of_work).remove(user_id):  # pragma: no cover
+            raise _no_such_user()  # the row is locked

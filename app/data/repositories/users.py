@@ -1,11 +1,17 @@
-"""Users: all SQL about the users table."""
+"""Users: all SQL about the users table.
+
+A user changes under a lock on their row (FOR NO KEY UPDATE) taken before anything is read for
+the change, and is deleted by one statement: a concurrent delete either waits for the change or
+has won, and then the lock finds no row (404), never an UPDATE that matches nothing. User rows
+are locked in one order, by id, in one statement, so two changes never wait for each other in a
+cycle."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 
 from app.data.models import User
 from app.data.repositories.base import Repository
@@ -49,9 +55,36 @@ USER_LISTING = Listing(_listed, USER_SORTS, User.id)
 class UserRepository(Repository[User]):
     """Reads and writes users; flushes, never commits."""
 
-    async def get(self, user_id: uuid.UUID) -> User | None:
-        """The user with this id."""
-        return await self.session.get(User, user_id)
+    async def lock(
+        self, user_id: uuid.UUID, *, with_superadmins: bool = False
+    ) -> tuple[User, int] | None:
+        """The user, locked for a change until the transaction ends (FOR NO KEY UPDATE), and the
+        number of active superadmins locked with them; None when there is no such user (any
+        more). with_superadmins locks every active superadmin too, in the same statement, in id
+        order: for a change that may remove one, the count holds until the transaction ends."""
+        chosen = User.id == user_id
+        if with_superadmins:
+            chosen |= User.is_superadmin.is_(True) & User.is_active.is_(True)
+        rows = await self.session.scalars(
+            select(User)
+            .where(chosen)
+            .order_by(User.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        locked = list(rows)
+        user = next((row for row in locked if row.id == user_id), None)
+        if user is None:
+            return None
+        return user, sum(row.is_superadmin and row.is_active for row in locked)
+
+    async def remove(self, user_id: uuid.UUID) -> bool:
+        """Delete the user (memberships and sessions go with them through ON DELETE CASCADE);
+        False when there is no such user (any more)."""
+        deleted = await self.session.scalar(
+            delete(User).where(User.id == user_id).returning(User.id)
+        )
+        return deleted is not None
 
     async def row(self, user_id: uuid.UUID) -> dict[str, Any] | None:
         """The user as a plain row keyed by the API's field names (for reading)."""
@@ -82,12 +115,3 @@ class UserRepository(Repository[User]):
             scope={"sort": sort, "q": q, "is_active": is_active},
             window=window,
         )
-
-    async def count_active_superadmins(self) -> int:
-        """How many active superadmins exist, locking them so concurrent demotions serialize."""
-        ids = await self.session.scalars(
-            select(User.id)
-            .where(User.is_superadmin.is_(True), User.is_active.is_(True))
-            .with_for_update()
-        )
-        return len(list(ids))
