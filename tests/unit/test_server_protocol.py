@@ -193,3 +193,21 @@ async def test_an_oversized_head_behind_a_pending_answer_lets_that_answer_finish
     assert b"connection: close\r\n" in transport.written
     assert transport.closed
     assert app.calls == 1
+
+
+async def test_a_head_over_the_limit_in_one_read_is_refused() -> None:
+    app = App()
+    protocol, transport = connect(app)
+    protocol.data_received(padded(2 * MAX_HEAD_BYTES))
+    assert transport.closed
+    assert answers(transport) == [b"HTTP/1.1 400 Bad Request"]
+    await settle()
+    assert app.calls == 0
+
+
+async def test_an_unparsable_request_gets_one_400() -> None:
+    for padding in (10, 2 * MAX_HEAD_BYTES):  # one read, then a read parsed in pieces
+        protocol, transport = connect(App())
+        protocol.data_received(b"GET / HTTP/1.1\r\n\x00" + b"a" * padding)
+        assert transport.closed
+        assert answers(transport) == [b"HTTP/1.1 400 Bad Request"]
