@@ -63,6 +63,7 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # FORWARDED_ALLOW_IPS itself, so --no-proxy-headers stops uvicorn trusting 127.0.0.1 first. On
 # SIGTERM it stops accepting, waits up to 20 s for requests in flight, then runs the app's
 # shutdown (closing the database pool); orchestrators must allow longer than that before SIGKILL.
-# --http h11 bounds a request head to 32 KiB (400 and close past that); httptools, the default
-# parser, buffers any size. Slow clients are ended by the proxy in front (README, "Deployment").
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-server-header", "--http", "h11", "--h11-max-incomplete-event-size", "32768", "--timeout-graceful-shutdown", "20"]
+# --http: uvicorn's httptools parser with the request head bounded to 32 KiB (400 and close past
+# that; app/edge/server_protocol.py); plain httptools buffers any size. Slow clients are ended by the
+# proxy in front (README, "Deployment").
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-server-header", "--http", "app.edge.server_protocol:BoundedHeadProtocol", "--timeout-graceful-shutdown", "20"]

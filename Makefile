@@ -59,9 +59,9 @@ migrations: $(STAMP) ## Autogenerate a migration from the models: make migration
 	$(BIN)/ruff format --quiet alembic/versions
 
 run: export LOG_FORMAT := $(LOG_FORMAT)
-# --http h11 with a bounded head: uvicorn's default parser (httptools) buffers a head of any size.
+# --http: httptools with a bounded request head (app/edge/server_protocol.py); plain httptools buffers any size.
 run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000; text logs unless LOG_FORMAT=json)
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header --http h11 --h11-max-incomplete-event-size 32768
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header --http app.edge.server_protocol:BoundedHeadProtocol
 
 # pytest-xdist workers: one process (and one database) per core by default; TEST_WORKERS=0 runs
 # the suite in this process.

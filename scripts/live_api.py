@@ -39,9 +39,7 @@ SERVE_OPTIONS = (
     "--no-proxy-headers",
     "--no-server-header",
     "--http",
-    "h11",
-    "--h11-max-incomplete-event-size",
-    "32768",
+    "app.edge.server_protocol:BoundedHeadProtocol",
 )
 """As `make run` serves: the app, not uvicorn, decides whom X-Forwarded-For is believed from."""
 OPEN_RATE_LIMITS = dict.fromkeys(

@@ -26,9 +26,7 @@ SERVE_COMMAND = (
     "--no-proxy-headers",
     "--no-server-header",
     "--http",
-    "h11",
-    "--h11-max-incomplete-event-size",
-    "32768",
+    "app.edge.server_protocol:BoundedHeadProtocol",
 )
 """The way `make run` serves the app (see the Makefile)."""
 BASE_ENV = {

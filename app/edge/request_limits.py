@@ -29,8 +29,8 @@ MAX_BODY_BYTES = 64 * 1024
 """The largest valid body (a site) is under 2 KiB."""
 MAX_HEAD_BYTES = 32 * 1024
 """What the server buffers of one request head (request line and headers) before it answers 400
-and closes the connection, before the app sees anything: every way of serving passes
-`--http h11 --h11-max-incomplete-event-size` with it (uvicorn's default parser, httptools, has no
+and closes the connection, before the app sees anything: every way of serving runs uvicorn with
+`--http app.edge.server_protocol:BoundedHeadProtocol` (uvicorn's default parser, httptools, has no
 limit). About twice what the caps above let through, so a head over them still gets its problem."""
 
 

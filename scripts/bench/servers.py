@@ -52,7 +52,7 @@ def serve(app: str, env: dict[str, str], *, workers: int = 1) -> Iterator[Server
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--no-proxy-headers", "--workers", str(workers)]
-    command += ["--http", "h11", "--h11-max-incomplete-event-size", "32768"]  # as deployed
+    command += ["--http", "app.edge.server_protocol:BoundedHeadProtocol"]  # as deployed
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "wb") as log:
         live = LiveServer(f"http://127.0.0.1:{port}", Path(tmp) / "server.log")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
