@@ -9,17 +9,17 @@
   a stolen access token cannot guess the password faster than a sign-in could.
 - `exempt`: never counted (health checks).
 
-The tightest quota is left in the request state (`request.state.rate_limit`) for
+The tightest quota is left in the request's Exchange (`rate_limit`, app.domain.exchange) for
 app.edge.middleware to send as RateLimit-* headers; a request over any limit gets 429
-`rate_limited` with Retry-After, and the limit's scope (`request.state.rate_limited_by`, e.g.
-`credentials-ip`) is left for app.observability.telemetry.
+`rate_limited` with Retry-After, and the limit's scope (`rate_limited_by`, e.g.
+`credentials-ip`) is left there for app.observability.telemetry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 from fastapi import Request
 from limits import RateLimitItem
@@ -28,6 +28,7 @@ from app.access.dependencies import Bearer
 from app.access.rate_limits import Quota, RateLimiter, account_key
 from app.access.tokens import InvalidTokenError, TokenClaims, TokenService
 from app.domain.errors import RateLimited
+from app.domain.exchange import exchange_of
 from app.domain.operation_spec import OperationSpec
 from app.domain.principal import Principal
 from app.domain.validators import request_email
@@ -93,7 +94,8 @@ def standard_checks(
 
 async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check]) -> None:
     """Count the request against every limit in order; stop at the first one exceeded."""
-    reported: Quota | None = getattr(request.state, "rate_limit", None)
+    exchange = exchange_of(request.scope)
+    reported = cast("Quota | None", exchange.rate_limit)  # only this module writes it
     for items, identifiers in checks:
         for item in items:
             quota = await limiter.hit(item, *identifiers)
@@ -101,13 +103,12 @@ async def enforce(request: Request, limiter: RateLimiter, checks: Iterable[Check
                 continue
             if not quota.allowed:
                 quota = replace(quota, reset_after=max(1, quota.reset_after))
-                request.state.rate_limit = quota
-                request.state.rate_limited_by = identifiers[0]
+                exchange.rate_limit = quota
+                exchange.rate_limited_by = identifiers[0]
                 raise RateLimited(quota.limit, item.get_expiry(), quota.reset_after)
             if quota.tighter_than(reported):
                 reported = quota
-    if reported is not None:
-        request.state.rate_limit = reported
+    exchange.rate_limit = reported
 
 
 async def limit_rate(operation: OperationSpec, request: Request, bearer: Bearer) -> None:

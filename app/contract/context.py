@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,14 +13,35 @@ from app.domain.principal import Principal
 from app.domain.rbac import Role
 
 
+@dataclass(slots=True)
+class Admission:
+    """What the guard (app.contract.authorization) read of the request, once, typed: the
+    caller, the organization the path names (None when the operation names none, or the id is
+    malformed and validation answers 422) and the caller's role in it."""
+
+    principal: Principal | None = None
+    org_id: uuid.UUID | None = None
+    role: Role | None = None
+
+
 @dataclass
 class RequestContext:
-    """The unit of work, the caller and, for organization routes, the caller's role."""
+    """The unit of work and what the guard admitted: the caller and, for organization routes,
+    the organization and the caller's role in it."""
 
     unit_of_work: UnitOfWork
     request_id: str
-    principal: Principal | None = None
-    role: Role | None = None
+    admission: Admission = field(default_factory=Admission)
+
+    @property
+    def principal(self) -> Principal | None:
+        """The caller, if authenticated."""
+        return self.admission.principal
+
+    @property
+    def role(self) -> Role | None:
+        """The caller's role in the path's organization, if any."""
+        return self.admission.role
 
     @property
     def session(self) -> AsyncSession:
@@ -29,6 +51,6 @@ class RequestContext:
     @property
     def user(self) -> Principal:
         """The caller; only called by operations that require authentication."""
-        if self.principal is None:
+        if self.admission.principal is None:
             raise NotAuthenticated()
-        return self.principal
+        return self.admission.principal

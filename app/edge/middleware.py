@@ -9,8 +9,8 @@
 4. the request deadline of app.edge.deadline: 503 `database_unavailable` when no response has
    started within REQUEST_TIMEOUT_SECONDS;
 5. on the way out: X-Request-ID, X-API-Version, the security headers, the RateLimit-* quota the
-   rate-limit check left in the request state; and a 500 problem, without a stack trace, for any
-   unhandled exception;
+   rate-limit check left in the request's Exchange (app.domain.exchange); and a 500 problem,
+   without a stack trace, for any unhandled exception;
 6. once answered: the request's metrics and log line (app.observability.telemetry), refused
    requests included.
 
@@ -30,7 +30,7 @@ from http import HTTPStatus
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.access.rate_limits import Quota
+from app.domain.exchange import Exchange, exchange_of
 from app.edge.allowed_methods import AllowedMethods, method_not_allowed
 from app.edge.deadline import Deadline
 from app.edge.problems import send_problem
@@ -67,22 +67,6 @@ def _is_preflight(scope: Scope) -> bool:
     return scope["method"] == "OPTIONS" and {b"origin", b"access-control-request-method"} <= names
 
 
-@dataclass
-class _Exchange:
-    """What the middleware tracks of one request while it is served."""
-
-    request_id: str
-    status: int | None = None
-    """The status the response started with; None until it starts."""
-    abandoned: bool = False
-    received: int = 0
-
-    @property
-    def started(self) -> bool:
-        """Whether the response has started."""
-        return self.status is not None
-
-
 class EdgeMiddleware:
     """Request id, version, caps, 405, deadline and response headers (see the module text)."""
 
@@ -111,14 +95,14 @@ class EdgeMiddleware:
             await self.app(scope, receive, send)
             return
         started = self.telemetry.started()
-        exchange = _Exchange(choose_request_id(_header(scope, REQUEST_ID_HEADER)))
+        exchange = exchange_of(scope)
+        exchange.request_id = choose_request_id(_header(scope, REQUEST_ID_HEADER))
         try:
             await self._serve(scope, receive, send, exchange)
         finally:
-            self.telemetry.finished(scope, exchange.status, started)
+            self.telemetry.finished(scope, exchange, started)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: _Exchange) -> None:
-        scope.setdefault("state", {})["request_id"] = exchange.request_id
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: Exchange) -> None:
         path_headers = security_headers(scope["path"])
         head = scope["method"] == "HEAD"
 
@@ -132,9 +116,8 @@ class EdgeMiddleware:
                 headers.append((b"x-request-id", exchange.request_id.encode()))
                 headers.append((b"x-api-version", API_VERSION.encode()))
                 headers.extend(h for h in path_headers if h[0] not in present)
-                quota: Quota | None = scope["state"].get("rate_limit")
-                if quota is not None:
-                    headers.extend(quota.raw_headers())
+                if exchange.rate_limit is not None:
+                    headers.extend(exchange.rate_limit.raw_headers())
             await send(message)
 
         refused = self._refusal(scope)
@@ -216,7 +199,7 @@ class EdgeMiddleware:
         return None
 
     @staticmethod
-    async def _last_resort(scope: Scope, exchange: _Exchange, send: Send, error: Exception) -> None:
+    async def _last_resort(scope: Scope, exchange: Exchange, send: Send, error: Exception) -> None:
         if isinstance(error, BodyTooLarge) and not exchange.started:
             await send_problem(scope, send, status=413, code="body_too_large", detail=error.detail)
             return

@@ -17,6 +17,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import Scope, Send
 
 from app.domain.errors import DomainError, FieldError
+from app.domain.exchange import exchange_of
 from app.observability.logs import describe_error
 
 PROBLEM_JSON = "application/problem+json"
@@ -57,7 +58,7 @@ def dump_json(value: Any) -> bytes:
 
 def request_id_of(connection: HTTPConnection) -> str:
     """The X-Request-ID app.edge.middleware assigned to this request."""
-    return str(getattr(connection.state, "request_id", "-"))
+    return exchange_of(connection.scope).request_id
 
 
 def problem_body(
@@ -99,10 +100,10 @@ async def send_problem(
     headers: dict[str, str] | None = None,
 ) -> None:
     """Send a problem response from ASGI middleware, outside FastAPI's exception handlers (its
-    code is left in the request state, for app.observability.telemetry)."""
-    state = scope.setdefault("state", {})
-    state["problem"] = code
-    request_id = str(state.get("request_id", "-"))
+    code is left in the request's Exchange, for app.observability.telemetry)."""
+    exchange = exchange_of(scope)
+    exchange.problem = code
+    request_id = exchange.request_id
     body = dump_json(
         problem_body(request_id, scope["path"], status=status, code=code, detail=detail)
     )
@@ -134,10 +135,11 @@ def problem_response(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     """An application/problem+json response for the current request (its code is left in the
-    request state, for app.observability.telemetry)."""
-    request.state.problem = code
+    request's Exchange, for app.observability.telemetry)."""
+    exchange = exchange_of(request.scope)
+    exchange.problem = code
     body = problem_body(
-        request_id_of(request),
+        exchange.request_id,
         request.url.path,
         status=status,
         code=code,

@@ -2,9 +2,10 @@
 line, both named by the operationId of the route that served it.
 
 app.edge.middleware calls `started` and `finished` around every HTTP request; everything else is
-read from the scope: the matched route (`scope["route"]`), and what the request left in its state:
-the request id, the signed-in user, the problem code of an error answer and the rate limit that
-refused it. The log line never carries the query string, a body or a header value."""
+read from the scope: the matched route (`scope["route"]`), and the request's Exchange
+(app.domain.exchange): the status, the request id, the signed-in user, the trace id, the problem
+code of an error answer and the rate limit that refused it. The log line never carries the
+query string, a body or a header value."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from starlette.routing import BaseRoute, Mount
 from starlette.types import Scope
 
+from app.domain.exchange import Exchange
 from app.observability.metrics import LOGIN_OUTCOMES, RATE_LIMIT_SCOPES, UNMATCHED, Metrics
 
 logger = logging.getLogger("app.requests")
@@ -63,33 +65,32 @@ class RequestTelemetry:
             self.metrics.in_flight[0] += 1
         return time.perf_counter()
 
-    def finished(self, scope: Scope, status: int | None, started: float) -> None:
-        """The request was answered with ``status`` (None: nothing was sent)."""
+    def finished(self, scope: Scope, exchange: Exchange, started: float) -> None:
+        """The request was answered with ``exchange.status`` (None: nothing was sent)."""
         seconds = time.perf_counter() - started
-        status = status or NO_RESPONSE
+        status = exchange.status or NO_RESPONSE
         route = matched_route(scope)
         # The operationId; a non-spec route's name (metrics, swagger_ui); else `unmatched`.
         operation = route_name(route) or UNMATCHED
         method = scope["method"] if scope["method"] in HTTP_METHODS else "other"
-        state: dict[str, Any] = scope.get("state", {})
         if self.metrics is not None:
-            self._count(operation, method, status, seconds, state)
+            self._count(operation, method, status, seconds, exchange)
         if logger.isEnabledFor(logging.ERROR if status >= 500 else logging.INFO):
-            self._log(scope, route_template(route), operation, method, status, seconds, state)
+            self._log(scope, route_template(route), operation, method, status, seconds, exchange)
 
     def _count(
-        self, operation: str, method: str, status: int, seconds: float, state: dict[str, Any]
+        self, operation: str, method: str, status: int, seconds: float, exchange: Exchange
     ) -> None:
         metrics = self.metrics
         assert metrics is not None  # noqa: S101 - called only with metrics
         metrics.in_flight[0] -= 1
         metrics.request(operation, method, status, seconds)
-        problem = state.get("problem")
+        problem = exchange.problem
         if problem == "database_unavailable":
             metrics.count("orgsites_database_unavailable")
-        elif problem == "rate_limited" and state.get("rate_limited_by") in RATE_LIMIT_SCOPES:
+        elif problem == "rate_limited" and exchange.rate_limited_by in RATE_LIMIT_SCOPES:
             metrics.count(
-                "orgsites_rate_limit_rejections", *RATE_LIMIT_SCOPES[state["rate_limited_by"]]
+                "orgsites_rate_limit_rejections", *RATE_LIMIT_SCOPES[exchange.rate_limited_by]
             )
         if operation == LOGIN_OPERATION and status in LOGIN_OUTCOMES:
             metrics.count("orgsites_logins", LOGIN_OUTCOMES[status])
@@ -102,19 +103,22 @@ class RequestTelemetry:
         method: str,
         status: int,
         seconds: float,
-        state: dict[str, Any],
+        exchange: Exchange,
     ) -> None:
         fields: dict[str, Any] = {
-            "request_id": state.get("request_id"),
+            "request_id": exchange.request_id,
             "operation": operation,
             "method": method,
             "route": template,
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
         }
-        for name in ("problem", "user_id", "trace_id"):
-            if state.get(name) is not None:
-                fields[name] = state[name]
+        if exchange.problem is not None:
+            fields["problem"] = exchange.problem
+        if exchange.user_id is not None:
+            fields["user_id"] = str(exchange.user_id)
+        if exchange.trace_id is not None:
+            fields["trace_id"] = exchange.trace_id
         client = scope.get("client")
         if client:
             fields["client_ip"] = client[0]

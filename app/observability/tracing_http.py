@@ -4,8 +4,9 @@ The parent comes from the request's headers (W3C `traceparent` unless OTEL_PROPA
 otherwise). Everything that names the span is read once the app has returned, from what the layers
 inside left in the scope: the route Starlette matched (`scope["route"]`: the span is named by its
 OpenAPI operationId, else by the route's name, else `<METHOD> unmatched`), the client address
-uvicorn's ProxyHeadersMiddleware believed, and the request id of app.edge.middleware. The span's hex
-trace id goes into `scope["state"]["trace_id"]` as the span starts, for the request log. Never
+uvicorn's ProxyHeadersMiddleware believed, and the request id of app.edge.middleware (both in the
+request's Exchange, app.domain.exchange). The span's hex trace id goes into the Exchange as the
+span starts, for the request log. Never
 recorded: the raw path (it carries ids) and the query string."""
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from opentelemetry.util.types import AttributeValue
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.domain.exchange import exchange_of
 from app.observability.telemetry import HTTP_METHODS, matched_route, route_name, route_template
 from app.observability.tracing import error_type
 
@@ -78,9 +80,7 @@ def _outcome(
     client = scope.get("client")
     if client:
         attributes["client.address"] = client[0]
-    request_id = scope.get("state", {}).get("request_id")
-    if request_id is not None:
-        attributes["request_id"] = request_id
+    attributes["request_id"] = exchange_of(scope).request_id
     return attributes
 
 
@@ -114,7 +114,7 @@ class TracingMiddleware:
             f"{method} unmatched", parent, kind=SpanKind.SERVER, attributes=attributes
         )
         trace_id = format_trace_id(span.get_span_context().trace_id)
-        scope.setdefault("state", {})["trace_id"] = trace_id
+        exchange_of(scope).trace_id = trace_id
         response = _Response()
 
         async def send_seen(message: Message) -> None:

@@ -38,6 +38,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.config.settings import Settings
 from app.data import models as orm
 from app.data.database import Database
+from app.domain.exchange import exchange_of
 from app.main import create_app
 from app.observability.logs import JsonFormatter
 from app.observability.tracing_http import TracingMiddleware
@@ -250,14 +251,15 @@ async def test_a_malformed_traceparent_starts_a_new_trace(
     assert span_of(exporter, response).parent is None
 
 
-async def test_the_trace_id_is_in_the_request_state_beside_the_request_id(
+async def test_the_trace_id_is_in_the_exchange_beside_the_request_id(
     settings: Settings, provider: TracerProvider, exporter: InMemorySpanExporter
 ) -> None:
     application = create_app(settings, tracer_provider=provider)
     seen: dict[str, str] = {}
 
     async def state(request: Request) -> dict[str, str]:
-        seen.update(trace_id=request.state.trace_id, request_id=request.state.request_id)
+        exchange = exchange_of(request.scope)
+        seen.update(trace_id=str(exchange.trace_id), request_id=exchange.request_id)
         return seen
 
     application.add_api_route("/state-probe", state)
