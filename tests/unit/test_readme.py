@@ -210,7 +210,7 @@ def evidence_holds(kind: str, where: str) -> bool:
 def test_the_commands_of_the_readme_and_the_docs_are_found() -> None:
     assert len(page_commands(README)) > 5, "the README's commands were not found"
     assert len(readme_commands()) > 40, "the commands of docs/ were not found"
-    for page in ("runbook",):
+    for page in ("contributing", "deployment", "performance", "runbook"):
         assert page_commands(PAGES[f"docs/{page}.md"]), f"docs/{page}.md: no commands found"
 
 
