@@ -1,4 +1,4 @@
-# The Orgsites API image. Build: docker build -t orgsites-api .  (README, "Deployment").
+# The Orgsites API image. Build: docker build -t orgsites-api .  (docs/deployment.md).
 # No `# syntax=` directive on purpose: BuildKit would pull that frontend from Docker Hub. The
 # frontend built into the engine (Docker 20.10 and newer) reads everything here, RUN --mount
 # included, so an air-gapped builder needs nothing but the base image (PYTHON_IMAGE).
@@ -64,5 +64,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # SIGTERM it stops accepting, waits up to 20 s for requests in flight, then runs the app's
 # shutdown (closing the database pool); orchestrators must allow longer than that before SIGKILL.
 # --http h11 bounds a request head to 32 KiB (400 and close past that); httptools, the default
-# parser, buffers any size. Slow clients are ended by the proxy in front (README, "Deployment").
+# parser, buffers any size. Slow clients are ended by the proxy in front (docs/deployment.md).
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-server-header", "--http", "h11", "--h11-max-incomplete-event-size", "32768", "--timeout-graceful-shutdown", "20"]
