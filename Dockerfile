@@ -1,4 +1,4 @@
-# The Orgsites API image. Build: docker build -t orgsites-api .  (README, "Deployment").
+# The Orgsites API image. Build: docker build -t orgsites-api .  (docs/deployment.md).
 # No `# syntax=` directive on purpose: BuildKit would pull that frontend from Docker Hub. The
 # frontend built into the engine (Docker 20.10 and newer) reads everything here, RUN --mount
 # included, so an air-gapped builder needs nothing but the base image (PYTHON_IMAGE).
@@ -65,5 +65,5 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 # shutdown (closing the database pool); orchestrators must allow longer than that before SIGKILL.
 # --http: uvicorn's httptools parser with the request head bounded to 32 KiB (400 and close past
 # that; app/edge/server_protocol.py); plain httptools buffers any size. Slow clients are ended by the
-# proxy in front (README, "Deployment").
+# proxy in front (docs/deployment.md).
 CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--no-proxy-headers", "--no-server-header", "--http", "app.edge.server_protocol:BoundedHeadProtocol", "--timeout-graceful-shutdown", "20"]

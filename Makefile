@@ -13,6 +13,11 @@ PORT ?= $(or $(call dotenv,PORT),8000)
 LOG_FORMAT ?= $(or $(call dotenv,LOG_FORMAT),text)
 LOCK := requirements/dev.lock
 STAMP := $(VENV)/.installed-dev
+# `make run` and `make migrate` need only what the app needs (the image's lock). A .venv that
+# already has the dev lock, which holds every package of the app lock, serves them as it is.
+APP_LOCK := requirements/app.lock
+APP_STAMP := $(VENV)/.installed-app
+RUN_STAMP := $(if $(wildcard $(STAMP)),$(STAMP),$(APP_STAMP))
 # One universal lock for every supported Python (3.11.0 and up) and platform: packages needed on
 # some of them only carry a marker (e.g. async-timeout; python_full_version < '3.11.3').
 LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
@@ -26,13 +31,21 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-$(STAMP): $(LOCK)
+# $(call install_lock,lock file,stamp): exactly the hashed lock, no resolution, then pip check.
+define install_lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(1)
 	$(BIN)/python -m pip check
-	touch $(STAMP)
+	touch $(2)
+endef
 
-install: $(STAMP) ## Create .venv and install the locked dependencies
+$(STAMP): $(LOCK)
+	$(call install_lock,$(LOCK),$(STAMP))
+
+$(APP_STAMP): $(APP_LOCK)
+	$(call install_lock,$(APP_LOCK),$(APP_STAMP))
+
+install: $(STAMP) ## Create .venv and install the locked dependencies (the dev lock: tests and tools)
 
 # Node tools (SDK generators, tsc, Optic, Spectral), pinned by tools/package-lock.json; only the
 # SDK, breaking-change and spec-lint targets need them (and Node 20+ with npm).
@@ -48,7 +61,7 @@ lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
 	$(LOCK_COMPILE) --extra dev -o requirements/dev.lock pyproject.toml
 	$(LOCK_COMPILE) -o requirements/app.lock pyproject.toml
 
-migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
+migrate: $(RUN_STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
 	$(BIN)/alembic upgrade head
 
 migrations: $(STAMP) ## Autogenerate a migration from the models: make migrations m="add site code"
@@ -59,8 +72,9 @@ migrations: $(STAMP) ## Autogenerate a migration from the models: make migration
 	$(BIN)/ruff format --quiet alembic/versions
 
 run: export LOG_FORMAT := $(LOG_FORMAT)
-# --http: httptools with a bounded request head (app/edge/server_protocol.py); plain httptools buffers any size.
-run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000; text logs unless LOG_FORMAT=json)
+# --http: httptools with a bounded request head (app/edge/server_protocol.py); plain httptools
+# buffers any size.
+run: migrate ## Serve the API on HOST:PORT (default 127.0.0.1:8000; text logs unless LOG_FORMAT=json), with only the app lock installed
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header --http app.edge.server_protocol:BoundedHeadProtocol
 
 # pytest-xdist workers: one process (and one database) per core by default; TEST_WORKERS=0 runs

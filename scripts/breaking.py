@@ -4,7 +4,8 @@ The previous release is, in order:
 
 1. BREAKING_BASE (any git ref), when set;
 2. the newest release tag reachable from HEAD: `vX.Y.Z`, highest version first (a release is
-   tagged on main as `v` + info.version once its commit is merged; see the README's "Releasing");
+   tagged on main as `v` + info.version once its commit is merged; see docs/contributing.md,
+   "Releasing");
 3. with no release tag yet: the merge base with origin/main or main when HEAD has moved past it
    (a branch is compared with what it forks from);
 4. else, on main before its first release tag: HEAD's first parent (the state before the last

@@ -84,7 +84,7 @@ class PgBouncer:
             entry += f" password={server.password}"
         # The app's `options` (statement_timeout, TimeZone) is a startup parameter PgBouncer
         # refuses (1.18) or passes on only in part (1.20+): ignored, and set per server
-        # connection instead, as the README's "PostgreSQL through PgBouncer" says.
+        # connection instead, as docs/deployment.md, "PostgreSQL through PgBouncer", says.
         entry += f" timezone=UTC connect_query='SET statement_timeout = {STATEMENT_TIMEOUT_MS}'"
         lines = [
             "[databases]",

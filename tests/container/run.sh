@@ -220,7 +220,7 @@ EOF
     [[ $(json_get status <<<"$deps") == pass ]] || fail "/health/deps is not all pass: $deps"
     log "compose: signed in, created and read organization $org; database and Redis pass"
 
-    # The README's compose and troubleshooting commands (-T: CI has no terminal).
+    # The compose and troubleshooting commands of docs/deployment.md (-T: CI has no terminal).
     compose ps >/dev/null || fail "docker-compose ps failed"
     # grep reads all of the log (no -q): quitting at the first match would leave the writer a
     # broken pipe, and pipefail would count that as a failure.

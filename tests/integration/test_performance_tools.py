@@ -1,6 +1,6 @@
-"""The README's performance commands work as written: the pytest-benchmark file runs (each
-benchmark once, timings off) and the locustfile drives a real server headless without a failed
-request. Nothing here measures anything."""
+"""The performance commands of docs/performance.md work as written: the pytest-benchmark file
+runs (each benchmark once, timings off) and the locustfile drives a real server headless without
+a failed request. Nothing here measures anything."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Every operation, called as every kind of caller, answers exactly the status written in MATRIX.
 
-MATRIX is the README's role table spelled out by hand, not derived from rbac.ROLE_PERMISSIONS or
-the spec: granting or removing any permission, or adding an operation without a row here, fails
-this module."""
+MATRIX is the role table of docs/api.md spelled out by hand, not derived from
+rbac.ROLE_PERMISSIONS or the spec: granting or removing any permission, or adding an operation
+without a row here, fails this module."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def recipe(operation_id: str, world: World) -> tuple[dict[str, Any], dict[str, A
 
 
 # Columns: superadmin, owner, admin, member, non_member (signed in, not in the organization),
-# anonymous. Each row is the README's "Roles" table applied to one operation; the target of
+# anonymous. Each row is the "Roles" table of docs/api.md applied to one operation; the target of
 # member and user operations is another plain member, never the caller.
 MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
     # any signed-in user: their own profile, their organizations, creating organizations

@@ -16,7 +16,7 @@ DOCUMENTATION_ROUTES = {
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/openapi.yaml"),
     ("GET", "/docs"),
-    ("GET", "/metrics"),  # for Prometheus, not for API clients (README, "Observability")
+    ("GET", "/metrics"),  # for Prometheus, not for API clients (docs/observability.md)
 }
 
 

@@ -151,7 +151,7 @@ async def test_an_access_token_without_a_session_is_refused(
     assert response.status_code == 401
 
 
-def test_spec_and_readme_state_the_one_rule_the_code_follows() -> None:
+def test_spec_and_docs_state_the_one_rule_the_code_follows() -> None:
     # The schema said "every other session" while the code (test above) ends the caller's too.
     rule = "every session of the user, the caller's own included"
     spec = json.loads((ROOT / "generated" / "openapi.json").read_text())
@@ -162,6 +162,8 @@ def test_spec_and_readme_state_the_one_rule_the_code_follows() -> None:
     for name, text in texts.items():
         assert "other session" not in text, name
         assert rule in " ".join(text.split()), name
-    readme = " ".join((ROOT / "README.md").read_text().split())
-    assert "every session of that user ends, the caller's own included" in readme
-    assert "other session" not in readme
+    for page in ("README.md", "docs/api.md", "docs/security.md"):
+        text = " ".join((ROOT / page).read_text().split())
+        assert "other session" not in text, page
+    api = " ".join((ROOT / "docs" / "api.md").read_text().split())
+    assert "every session of that user ends, the caller's own included" in api

@@ -4,7 +4,7 @@ Each simulated user signs in (the first superadmin of `make run`, or LOCUST_EMAI
 LOCUST_PASSWORD), works in an organization of its own and then, with its own access token,
 mostly reads (lists, the next page, search, one site) and sometimes writes (create, update).
 Defaults (headless, host, users, run time) are in pyproject.toml under [tool.locust]; start the
-server with rate limits off, as the README says.
+server with rate limits off, as docs/performance.md says.
 """
 
 from __future__ import annotations

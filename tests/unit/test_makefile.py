@@ -1,9 +1,10 @@
-"""The Makefile's traps for a new user: `make run` honours .env; `make migrations` works on a
-fresh clone and writes a migration that passes `make lint`."""
+"""The Makefile's traps for a new user: `make run` honours .env and installs only what running
+needs; `make migrations` works on a fresh clone and writes a migration that passes `make lint`."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,6 +91,32 @@ def test_install_takes_exactly_the_lock_and_checks_it(tmp_path: Path) -> None:
     (install,) = [line for line in result.stdout.splitlines() if " pip install " in line]
     assert "--require-hashes" in install and "--no-deps" in install
     assert any(line.endswith("-m pip check") for line in result.stdout.splitlines())
+
+
+def test_make_run_on_a_fresh_clone_installs_only_the_app_lock(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    shutil.copytree(ROOT / "requirements", tmp_path / "requirements")
+    venv = tmp_path / "venv"
+    result = make(tmp_path, "--dry-run", "run", f"VENV={venv}", "LOCK=requirements/dev.lock")
+    assert result.returncode == 0, result.stderr
+    installs = [line for line in result.stdout.splitlines() if " pip install " in line]
+    assert [line.rsplit(" ", 1)[1] for line in installs] == ["requirements/app.lock"]
+    assert "--require-hashes" in installs[0] and "--no-deps" in installs[0]
+
+    # A .venv with the dev lock (a superset of the app lock) runs as it is.
+    venv.mkdir()
+    (venv / ".installed-dev").touch()
+    result = make(tmp_path, "--dry-run", "run", f"VENV={venv}", "LOCK=requirements/dev.lock")
+    assert result.returncode == 0, result.stderr
+    assert " pip install " not in result.stdout
+
+
+def test_the_dev_lock_holds_every_package_of_the_app_lock() -> None:
+    def names(lock: str) -> set[str]:
+        text = (ROOT / "requirements" / lock).read_text()
+        return set(re.findall(r"^([a-z0-9][a-z0-9._-]*)==", text, re.MULTILINE))
+
+    assert names("app.lock") <= names("dev.lock")
 
 
 def run_log_format(tmp_path: Path, **env: str) -> str:

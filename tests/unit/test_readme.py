@@ -1,5 +1,6 @@
-"""The README cannot drift: every command it shows is run by a test or a CI step (listed below),
-and the quick start runs here as written, `make run` included."""
+"""The README and the pages of docs/ cannot drift: every command they show is run by a test or a
+CI step (listed below), every link between them leads somewhere, and the quick start runs here
+as written, `make run` included."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
+PAGES = {
+    "README.md": README,
+    **{f"docs/{page.name}": page.read_text() for page in sorted((ROOT / "docs").glob("*.md"))},
+}
 CI = (ROOT / ".ci" / "run").read_text()
 CONTAINER_TEST = (ROOT / "tests" / "container" / "run.sh").read_text()
 THIS = "tests/unit/test_readme.py"
@@ -90,6 +95,8 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
         ),
     ),
     (r"make lock$", ("dry-run", "lock")),
+    (r"make help$", ("dry-run", "help")),
+    (r"make clean$", ("dry-run", "clean")),
     (
         r"cp \.env\.example \.env$",
         ("test", MAKEFILE + "make_run_listens_where_dot_env_says"),
@@ -125,7 +132,7 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     # Compose v2 takes the same file and arguments; its schema is what check-deploy validates.
     (r"^docker compose$", ("ci", "make check-deploy")),
     (r"docker-compose ps$", ("container", "compose ps")),
-    (r"docker-compose logs (migrate|-f api)$", ("container", "compose logs")),
+    (r"docker-compose logs (migrate|-f api|api)$", ("container", "compose logs")),
     (r"docker-compose down( -v)?$", ("container", "down --volumes")),
     (r"curl -s http://127\.0\.0\.1:8000/health/live$", ("container", "/health/live")),
     (r"curl -s http://127\.0\.0\.1:8000/health/ready$", ("container", "/health/ready")),
@@ -157,22 +164,30 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"docker push ", NO_CLUSTER),
     (r"kubectl ", NO_CLUSTER),
     (r"--from-literal=", NO_CLUSTER),
+    # The runbook's helper for a pod's logs.
+    (r"^logs\(\) \{ kubectl ", NO_CLUSTER),
+    (r"^logs \| jq ", NO_CLUSTER),
 ]
 
 
-def readme_commands() -> list[str]:
-    """Every command line of the README's sh blocks, and every inline `make ...` command."""
+def page_commands(text: str) -> list[str]:
+    """Every command line of a page's sh blocks, and every inline `make ...` command."""
     commands = []
-    for block in re.findall(r"```sh\n(.*?)```", README, re.DOTALL):
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
         for line in re.sub(r"\\\n\s*", " ", block).splitlines():
             line = re.sub(r"\s+# .*$", "", line).strip()
             if line and not line.startswith("#"):
                 commands.append(line)
-    prose = re.sub(r"```.*?```", "", README, flags=re.DOTALL)
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
     for code in re.findall(r"`([^`\n]+)`", prose):
         if re.match(r"([A-Z_]+=\S+ )*(make|docker|docker-compose|kubectl|python3 -[cm]) ", code):
             commands.append(code)
     return commands
+
+
+def readme_commands() -> list[str]:
+    """The commands of the README and of every page of docs/."""
+    return [command for text in PAGES.values() for command in page_commands(text)]
 
 
 def evidence_holds(kind: str, where: str) -> bool:
@@ -192,15 +207,48 @@ def evidence_holds(kind: str, where: str) -> bool:
     return result.returncode == 0
 
 
-def test_every_readme_command_is_run_by_a_test_or_ci() -> None:
-    commands = readme_commands()
-    assert len(commands) > 40, "the README's commands were not found"
+def test_the_commands_of_the_readme_and_the_docs_are_found() -> None:
+    assert len(page_commands(README)) > 5, "the README's commands were not found"
+    assert len(readme_commands()) > 40, "the commands of docs/ were not found"
+    for page in ("contributing", "deployment", "performance", "runbook"):
+        assert page_commands(PAGES[f"docs/{page}.md"]), f"docs/{page}.md: no commands found"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_command_of_the_page_is_run_by_a_test_or_ci(page: str) -> None:
     uncovered = [
         command
-        for command in commands
+        for command in page_commands(PAGES[page])
         if not any(re.search(pattern, command) for pattern, _ in COVERAGE)
     ]
-    assert not uncovered, f"README commands no test or CI step runs: {uncovered}"
+    assert not uncovered, f"{page}: commands no test or CI step runs: {uncovered}"
+
+
+def heading_anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a page's headings (outside code blocks)."""
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    anchors = set()
+    for heading in re.findall(r"^#{1,6} (.+)$", prose, re.MULTILINE):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        anchors.add(slug)
+    return anchors
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_link_of_the_page_leads_somewhere(page: str) -> None:
+    prose = re.sub(r"```.*?```", "", PAGES[page], flags=re.DOTALL)
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (ROOT / page).parent / path if path else ROOT / page
+        found = file.exists() and (
+            not anchor or file.suffix != ".md" or anchor in heading_anchors(file.read_text())
+        )
+        if not found:
+            broken.append(target)
+    assert not broken, f"{page}: links to nothing: {broken}"
 
 
 @pytest.mark.parametrize(("pattern", "evidence"), COVERAGE, ids=[p for p, _ in COVERAGE])
