@@ -1,31 +1,35 @@
 """The pool of autocommit psycopg connections that read-only requests read through
-(app.data.reading): psycopg's own `psycopg_pool.AsyncConnectionPool`, with this service's
-settings, errors and metrics.
+(app.data.reading).
 
-The library hands connections to waiters first come, first served, replaces a connection
-returned broken or mid-query (and rolls back one left in a transaction), caps them at
-DB_POOL_SIZE + DB_MAX_OVERFLOW, closes one left unused for 10 minutes and renews each after an
-hour. Here: the pool opens on the first checkout and opens connections only on demand
-(`min_size=0`); a failed connect is retried on the next demand rather than on a back-off
-schedule (`reconnect_timeout=0`), so the pool recovers as soon as the database does; a
-connection returned broken (the server restarted, or dropped it) makes the pool check its idle
-ones, which were opened before the failure too and would each fail a request of their own. A
-checkout that waits longer than DB_POOL_TIMEOUT_SECONDS - the pool full, or the database not
-accepting connections - raises SQLAlchemy's pool TimeoutError, and any other pool error
-SQLAlchemy's OperationalError, so both answer 503 like any other database outage.
+Small on purpose: connections are opened on demand up to DB_POOL_SIZE + DB_MAX_OVERFLOW and then
+kept (opening one costs PostgreSQL a backend process, so closing the overflow between bursts
+only to open it again cost more than the query), handed to waiters first come, first served,
+and a connection that broke or was left mid-query is closed instead of reused. A checkout that
+waits longer than DB_POOL_TIMEOUT_SECONDS raises SQLAlchemy's pool TimeoutError and a failed
+connect SQLAlchemy's OperationalError, so both answer 503 like any other database outage.
+
+Why not psycopg's own `psycopg_pool.AsyncConnectionPool` (3.3.3): measured against this pool in
+the same runs (scripts/bench/compare.py; docs/architecture.md, "Data access at scale"), it cost
+10-19% more of the worker's CPU per read request with the default pool and up to 7% with a pool
+of 2, and an acquire-query-release loop ran at 0.62-0.76 of this pool's rate (lower in 20 of 21
+rounds): each checkout goes through its lock, a condition per waiter (with a task for its
+timeout) and its statistics, where this one pops a deque or resolves one future. It would also
+fail waiters only at DB_POOL_TIMEOUT_SECONDS when the database refuses connections (it connects
+in a background task), where this one fails them at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from typing import Any, Protocol, cast
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg import pq
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyPoolTimeout
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.data.fair_pool import PoolObserver
 
@@ -56,75 +60,130 @@ class DriverPool:
         connect_args: dict[str, Any],
         observer: DriverPoolObserver | None = None,
     ) -> None:
-        _, params = dialect.create_connect_args(url)
-        self.connect_kwargs: dict[str, Any] = {**params, **connect_args, "autocommit": True}
-        """What each connection is opened with (the dialect's adapters included)."""
+        args, params = dialect.create_connect_args(url)
+        self._connect_args = (tuple(args), {**params, **connect_args, "autocommit": True})
         self._dialect = dialect
         self.size = size
         self.timeout = timeout
         self.observer = observer
-        self._pool = self._new_pool()
-        self._open = False
-        self._checking: asyncio.Task[None] | None = None
-
-    def _new_pool(self) -> AsyncConnectionPool[Connection]:
-        return AsyncConnectionPool(
-            kwargs=self.connect_kwargs,
-            min_size=0,
-            max_size=self.size,
-            open=False,
-            name="reads",
-            timeout=self.timeout,
-            reconnect_timeout=0,
-        )
-
-    def stats(self) -> dict[str, int]:
-        """The library's figures (pool_size: connections open or being opened, pool_available:
-        idle ones, requests_waiting, connections_errors, returns_bad, ...)."""
-        return self._pool.get_stats()
+        self._idle: deque[Connection] = deque()
+        self._waiters: deque[asyncio.Future[Connection | None]] = deque()
+        self._open = 0
+        """Connections open or being opened, idle or checked out."""
 
     async def acquire(self) -> Connection:
-        """An idle connection, else the next one returned or opened, in arrival order."""
-        if not self._open:
-            await self._pool.open()
-            self._open = True
+        """An idle connection, a new one while under ``size``, else the next one released."""
         if self.observer is None:
-            return await self._getconn()
+            return await self._acquire()
         started = time.perf_counter()
-        connection = await self._getconn()
+        connection = await self._acquire()
         self.observer.waited(time.perf_counter() - started)
         self.observer.checked_out()
         return connection
 
-    async def _getconn(self) -> Connection:
+    async def _acquire(self) -> Connection:
+        if not self._waiters:
+            if self._idle:
+                return self._idle.pop()
+            if self._open < self.size:
+                return await self._connect()
+        waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
         try:
-            return await self._pool.getconn()
-        except PoolTimeout as error:
-            raise SQLAlchemyPoolTimeout(
-                f"no database connection free within {self.timeout:g} s ({self.size} at most)"
+            connection = await asyncio.wait_for(waiter, self.timeout)
+        except TimeoutError as error:
+            self._pass_on(waiter)  # handed one just as the time ran out
+            raise PoolTimeout(
+                f"no database connection free within {self.timeout:g} s ({self.size} in use)"
             ) from error
-        except psycopg.Error as error:  # PoolClosed: a request outliving shutdown
+        except BaseException:
+            self._pass_on(waiter)
+            raise
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        if connection is not None:
+            return connection
+        return await self._connect(reserved=True)  # a connection was closed: its slot is ours
+
+    def _pass_on(self, waiter: asyncio.Future[Connection | None]) -> None:
+        """A waiter gave up (cancelled) after being handed a connection: pass it on."""
+        if waiter.done() and not waiter.cancelled():
+            connection = waiter.result()
+            if connection is None:
+                self._free_slot()
+            else:
+                self._take_back(connection)
+
+    async def _connect(self, *, reserved: bool = False) -> Connection:
+        """A new connection in a slot of its own (``reserved``: handed over by `_free_slot`)."""
+        if not reserved:
+            self._open += 1
+        args, params = self._connect_args
+        try:
+            return await psycopg.AsyncConnection.connect(*args, **params)
+        except BaseException as error:  # cancelled too: the slot must not stay taken
+            self._free_slot()
+            if not isinstance(error, psycopg.Error):
+                raise
             translated = DBAPIError.instance(
                 None, None, error, psycopg.Error, hide_parameters=True, dialect=self._dialect
             )
             raise cast(BaseException, translated) from error
 
-    async def release(self, connection: Connection) -> None:
-        """Give back a connection `acquire` handed out. The pool closes one that broke or was
-        left mid-query; one that broke makes it check the idle ones first.
-
-        Returning an idle autocommit connection never suspends, so a request cancelled here
-        cannot lose it; the check of the idle connections is shielded for the same reason."""
+    def release(self, connection: Connection) -> None:
+        """Take back a connection `acquire` handed out: to the longest waiter, else idle; closed
+        when unusable. One that broke (the server restarted, or dropped it) takes the idle ones
+        with it: they were opened before the failure too, and would each fail a request of their
+        own."""
         if self.observer is not None:
             self.observer.checked_in()
-        broken = connection.broken
-        await self._pool.putconn(connection)
-        if broken:
-            if self._checking is None or self._checking.done():
-                self._checking = asyncio.get_running_loop().create_task(self._pool.check())
-            await asyncio.shield(self._checking)
+        self._take_back(connection)
+
+    def _take_back(self, connection: Connection) -> None:
+        usable = (
+            not connection.closed
+            and not connection.broken
+            and connection.info.transaction_status == pq.TransactionStatus.IDLE
+        )
+        if not usable:
+            if connection.broken:
+                while self._idle:
+                    self._discard(self._idle.pop())
+            self._discard(connection)
+            return
+        if not self._wake(connection):
+            self._idle.append(connection)
+
+    def _wake(self, connection: Connection | None) -> bool:
+        """Hand the connection (None: room for a new one) to the longest live waiter."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return True
+        return False
+
+    def _free_slot(self) -> None:
+        """A connection closed or never opened: its slot goes to the longest live waiter (still
+        counted in ``_open``, so no newcomer takes it before that waiter runs), else is free."""
+        if not self._wake(None):
+            self._open -= 1
+
+    def _discard(self, connection: Connection) -> None:
+        if not connection.closed:
+            task = asyncio.get_running_loop().create_task(connection.close())
+            _closing.add(task)
+            task.add_done_callback(_closing.discard)
+        self._free_slot()
 
     async def close(self) -> None:
-        """Close every idle connection (at shutdown); a later checkout opens a new pool."""
-        pool, self._pool, self._open = self._pool, self._new_pool(), False
-        await pool.close()
+        """Close every idle connection (at shutdown)."""
+        while self._idle:
+            connection = self._idle.pop()
+            self._open -= 1
+            await connection.close()
+
+
+_closing: set[asyncio.Task[None]] = set()
+"""Connections being closed in the background, referenced until done."""

@@ -196,8 +196,8 @@ class DriverReader:
         found = await self._fetch(statement, params)
         return next(iter(found[0].values())) if found else None
 
-    async def release(self) -> None:
-        """Return the connection to the pool (which replaces one left broken or mid-query)."""
+    def release(self) -> None:
+        """Return the connection to the pool (which closes one left broken or mid-query)."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            await self._pool.release(connection)
+            self._pool.release(connection)

@@ -108,7 +108,7 @@ class UnitOfWork:
     async def _session_connection(self) -> AsyncConnection:
         if self._driver is not None:  # hand its connection back before the session takes one
             driver, self._driver = self._driver, None
-            await driver.release()
+            driver.release()
         return await self.session.connection()
 
     async def release(self) -> None:
@@ -120,7 +120,7 @@ class UnitOfWork:
         session, self._session = self._session, None
         try:
             if driver is not None:
-                await driver.release()
+                driver.release()
         finally:
             if session is not None:
                 await session.close()
@@ -132,7 +132,7 @@ class UnitOfWork:
         session, self._session = self._session, None
         try:
             if driver is not None:
-                await driver.release()
+                driver.release()
         finally:
             if session is not None:
                 await self._end(session, error)

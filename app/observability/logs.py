@@ -30,9 +30,6 @@ REDACTIONS = (
     (re.compile(r"\$argon2\w*\$[^\s'\"]+"), "[password hash]"),
 )
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error")
-POOL_LOGGER = "psycopg.pool"
-"""psycopg_pool (the read pool, app.data.driver_pool) logs every checkout and return at INFO:
-it writes from WARNING up (connect errors, broken or rolled-back connections), DEBUG aside."""
 """uvicorn's own loggers, which then write through the service's handler."""
 ACCESS_LOGGER = "uvicorn.access"
 """uvicorn's access log, replaced by app.observability.telemetry's request line (it would write
@@ -129,8 +126,6 @@ def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-    pool_level = root.level if root.level <= logging.DEBUG else max(root.level, logging.WARNING)
-    logging.getLogger(POOL_LOGGER).setLevel(pool_level)
     access = logging.getLogger(ACCESS_LOGGER)
     access.handlers.clear()
     access.propagate = False  # no handler anywhere: uvicorn then skips its access line entirely

@@ -497,7 +497,7 @@ async def test_driver_reads_are_traced_with_their_errors_but_no_values(
                     select(cast(bindparam("value", type_=String), Integer)), {"value": secret}
                 )
         finally:
-            await reader.release()
+            reader.release()
 
     (request,) = [s for s in exporter.get_finished_spans() if s.name == "request"]
     queries = children(exporter, request)
