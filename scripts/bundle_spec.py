@@ -7,14 +7,17 @@ file, `#/...` is inlined from that same file; in the root document it is kept. E
 object of every component file is included, in a fixed order, so the output is deterministic.
 
     python scripts/bundle_spec.py --out-dir generated   # writes openapi.yaml and openapi.json
-    python scripts/bundle_spec.py --check               # validates the bundle and our conventions
+    python scripts/bundle_spec.py --check               # validates the bundle as OpenAPI 3
+
+It only bundles and validates: the house conventions are Spectral's (.spectral.yaml, `make
+spec-lint`), what the code must agree with is the start-up binding's (app.contract.binding); see
+docs/architecture.md, "Spec conventions".
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -32,22 +35,7 @@ KIND_ORDER = (
     "examples",
     "links",
 )
-METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
 YAML_HEADER = "# Bundled from openapi/ by `make generate`; do not edit (edit openapi/ instead).\n"
-OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*$")
-TAG = re.compile(r"^[A-Za-z][A-Za-z0-9 -]*$")
-"""Any casing (siteDevices, site-devices, SiteDevices); the router module name is derived."""
-PARAMETER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-REQUEST_SCHEMA = re.compile(r"(Create|Update|Request)$")
-RATE_LIMIT_POLICIES = ("credentials", "standard", "reauthentication", "exempt")
-CONFIRMATION_FIELD = "current_password"
-"""What a `reauthentication` operation's request body confirms the caller's password with
-(app.access.rate_limit_policy.CONFIRMATION_FIELD)."""
-RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
-UNLIMITED_STATUSES = ("400", "405", "413", "414", "431", "500")
-"""Answered before the limiter runs (unsupported API version, method not allowed, request over a
-size cap) or by the
-last-resort handler."""
 
 
 class BundleError(Exception):
@@ -146,122 +134,6 @@ def bundle(root: Path = SPEC_ROOT) -> dict[str, Any]:
     return Bundler(root.parent.resolve(), root.resolve()).bundle(root.resolve())
 
 
-def path_sources(root: Path = SPEC_ROOT) -> dict[str, str]:
-    """For each path of the root document, the file (and name) its path item is written in."""
-    document = yaml.safe_load(root.read_text(encoding="utf-8"))
-    sources: dict[str, str] = {}
-    for path, item in (document.get("paths") or {}).items():
-        ref = item.get("$ref") if isinstance(item, dict) else None
-        target = ref.partition("#")[0] if isinstance(ref, str) else root.name
-        sources[path] = str((root.parent / target).relative_to(ROOT)) if target else root.name
-    return sources
-
-
-def convention_problems(
-    document: dict[str, Any], sources: dict[str, str] | None = None
-) -> list[str]:
-    """Where the bundle breaks the house conventions of docs/architecture.md; each problem names
-    the file the path item is written in, the method and path, and the operationId."""
-    problems: list[str] = []
-    seen: set[str] = set()
-    sources = sources or {}
-    for path, item in document["paths"].items():
-        source = sources.get(path, "openapi/openapi.yaml")
-        refs = [p.get("$ref") for p in item.get("parameters", [])]
-        if "#/components/parameters/ApiVersionHeader" not in refs:
-            problems.append(f"{source}: {path}: path item lacks the ApiVersionHeader parameter")
-        for method in METHODS:
-            operation = item.get(method)
-            if operation is None:
-                continue
-            operation_id = operation.get("operationId", "")
-            where = f"{source}: {method.upper()} {path} ({operation_id or 'no operationId'})"
-            tags = operation.get("tags", [])
-            if len(tags) == 1 and not TAG.fullmatch(str(tags[0])):
-                problems.append(
-                    f"{where}: tag {tags[0]!r} must be letters, digits, spaces or dashes,"
-                    " starting with a letter (any casing)"
-                )
-            if not OPERATION_ID.fullmatch(operation_id) or operation_id in seen:
-                problems.append(
-                    f"{where}: operationId {operation_id!r} is missing, not camelCase or not unique"
-                )
-            seen.add(operation_id)
-            if len(operation.get("tags", [])) != 1:
-                problems.append(f"{where}: needs exactly one tag")
-            for key in ("summary", "description", "security"):
-                if key not in operation:
-                    problems.append(f"{where}: no {key}")
-            for parameter in [*item.get("parameters", []), *operation.get("parameters", [])]:
-                name = str(_resolved(document, parameter).get("name", ""))
-                if not PARAMETER_NAME.fullmatch(name):
-                    problems.append(
-                        f"{where}: parameter name {name!r} must be letters, digits, _ or -"
-                        " (any casing), starting with a letter"
-                    )
-            if ("x-permission" in operation) == bool(operation.get("x-public")):
-                problems.append(f"{where}: needs either x-permission or x-public: true")
-            problems.extend(rate_limit_problems(document, where, operation))
-            bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
-            for body in bodies:
-                for media in body.get("content", {}).values():
-                    if "$ref" not in media.get("schema", {}):
-                        problems.append(
-                            f"{where}: inline body schema; use a $ref to a named schema"
-                        )
-    return problems
-
-
-def request_default_problems(document: dict[str, Any]) -> list[str]:
-    """Request schemas must not declare `default`: SDK generators (openapi-typescript) turn such
-    a property into a required one. Say what the server uses in the description instead."""
-    return [
-        f"components/schemas {name}.{field}: a request property declares a default, which SDK"
-        " generators make required; describe the default instead"
-        for name, schema in document.get("components", {}).get("schemas", {}).items()
-        if REQUEST_SCHEMA.search(name)
-        for field, prop in schema.get("properties", {}).items()
-        if "default" in prop
-    ]
-
-
-def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    """A local `#/components/...` $ref followed to its object."""
-    ref = node.get("$ref")
-    return _follow(document, ref.removeprefix("#")) if isinstance(ref, str) else node
-
-
-def rate_limit_problems(
-    document: dict[str, Any], where: str, operation: dict[str, Any]
-) -> list[str]:
-    """x-rate-limit is declared; limited operations document 429 and the quota headers; a
-    `reauthentication` operation's body has the property that confirms the password."""
-    policy = operation.get("x-rate-limit")
-    if policy not in RATE_LIMIT_POLICIES:
-        return [f"{where}: x-rate-limit must be one of {', '.join(RATE_LIMIT_POLICIES)}"]
-    responses = operation.get("responses", {})
-    if policy == "exempt":
-        return [f"{where}: exempt from rate limits but documents 429"] if "429" in responses else []
-    problems = [] if "429" in responses else [f"{where}: rate limited but no 429 response"]
-    if policy == "reauthentication" and CONFIRMATION_FIELD not in _body_properties(
-        document, operation
-    ):
-        problems.append(f"{where}: reauthentication but its body has no {CONFIRMATION_FIELD}")
-    for status, response in responses.items():
-        headers = _resolved(document, response).get("headers", {})
-        missing = [name for name in RATE_LIMIT_HEADERS if name not in headers]
-        if status not in UNLIMITED_STATUSES and missing:
-            problems.append(f"{where}: response {status} lacks {', '.join(missing)}")
-    return problems
-
-
-def _body_properties(document: dict[str, Any], operation: dict[str, Any]) -> set[str]:
-    """The property names of the operation's JSON request body."""
-    content = operation.get("requestBody", {}).get("content", {})
-    schema = _resolved(document, content.get("application/json", {}).get("schema", {}))
-    return set(schema.get("properties", {}))
-
-
 def write(document: dict[str, Any], out_dir: Path) -> None:
     """openapi.yaml and openapi.json, byte-identical for identical input."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -271,22 +143,16 @@ def write(document: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "openapi.json").write_text(as_json, encoding="utf-8", newline="\n")
 
 
-def check(document: dict[str, Any], root: Path = SPEC_ROOT) -> list[str]:
-    """Validation errors of the OpenAPI document plus convention problems."""
+def check(document: dict[str, Any]) -> list[str]:
+    """Why the bundled document is not valid OpenAPI (empty when it is)."""
     from openapi_spec_validator import validate
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
-    problems: list[str] = []
     try:
         validate(document)
     except OpenAPIValidationError as exc:
-        problems.append(f"invalid OpenAPI: {exc}")
-    try:
-        problems.extend(convention_problems(document, path_sources(root)))
-        problems.extend(request_default_problems(document))
-    except (AttributeError, KeyError, TypeError) as exc:
-        problems.append(f"cannot check conventions of a malformed document: {exc!r}")
-    return problems
+        return [f"invalid OpenAPI: {exc}"]
+    return []
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -304,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cannot bundle {args.root}: {exc}", file=sys.stderr)
         return 1
     if args.check:  # before writing, so a broken spec never reaches generated/
-        problems = check(document, args.root)
+        problems = check(document)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:

@@ -207,7 +207,7 @@ class SpecReader:
                         "permission": operation.get("x-permission"),
                         "public": bool(operation.get("x-public", False)),
                         "allow_self": operation.get("x-allow-self"),
-                        "rate_limit": operation["x-rate-limit"],
+                        "rate_limit": operation.get("x-rate-limit"),
                         "parameters": self.parameters(path_item, operation),
                         "body": self.body(operation),
                         "location_field": self.location_field(

@@ -1,7 +1,7 @@
 """`make generate`: bundle openapi/ and regenerate everything under generated/ from it.
 
-1. scripts/bundle_spec.py validates the spec and its conventions (stopping with messages that name
-   the file and the operation), then writes generated/openapi.{yaml,json}.
+1. scripts/bundle_spec.py bundles the spec and validates it as OpenAPI 3 (the house conventions
+   are `make spec-lint`'s), then writes generated/openapi.{yaml,json}.
 2. datamodel-code-generator writes generated/models.py (Pydantic v2).
 3. fastapi-code-generator, with openapi/templates and scripts/codegen_visitor.py, writes
    generated/operations.py, generated/protocols.py and generated/routers/<tag>.py.

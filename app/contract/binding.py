@@ -1,7 +1,12 @@
 """Binding handlers to generated routers, refusing to start when they disagree with the spec.
 
-Every operation of the spec must be implemented, with exactly the parameters and types of its
-generated Protocol method. Problems are reported by operationId, all at once.
+The one place of the spec rules the code must agree with (docs/architecture.md, "Spec
+conventions"): every operation of the spec is implemented, with exactly the parameters and types
+of its generated Protocol method; declares exactly one of x-permission and x-public (the
+authorization runtime refuses an operation that declares neither); and names in x-rate-limit a
+policy the rate limiter applies, a `reauthentication` one with a request body that has the field
+the limiter reads the password confirmation from. Problems are reported by operationId, all at
+once.
 """
 
 from __future__ import annotations
@@ -10,11 +15,16 @@ import importlib
 import inspect
 import re
 from collections.abc import Mapping
-from typing import Any, get_type_hints
+from typing import Any, get_args, get_type_hints
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
-from app.domain.operation_spec import OperationSpec
+from app.access.rate_limit_policy import CONFIRMATION_FIELD
+from app.domain.operation_spec import OperationSpec, RateLimitPolicy
+
+RATE_LIMIT_POLICIES: tuple[str, ...] = get_args(RateLimitPolicy)
+"""The x-rate-limit values app.access.rate_limit_policy applies."""
 
 
 class HandlerContractError(RuntimeError):
@@ -84,13 +94,45 @@ def check_implementation(
 
 
 def undeclared_access(operations: Mapping[str, OperationSpec]) -> list[str]:
-    """Operations that neither declare a permission nor are declared public (they would fail
-    closed at runtime: app.contract.authorization refuses them to everyone)."""
+    """Operations that declare neither a permission nor x-public (they would fail closed at
+    runtime: app.contract.authorization refuses them to everyone), or both."""
+    problems = []
+    for operation_id, operation in operations.items():
+        if operation.permission is None and not operation.public:
+            problems.append(f"{operation_id}: declares neither x-permission nor x-public: true")
+        elif operation.permission is not None and operation.public:
+            problems.append(f"{operation_id}: declares both x-permission and x-public: true")
+    return problems
+
+
+def unknown_rate_limits(operations: Mapping[str, OperationSpec]) -> list[str]:
+    """Operations whose x-rate-limit is missing or not a policy the rate limiter applies."""
     return [
-        f"{operation_id}: declares neither x-permission nor x-public: true"
+        f"{operation_id}: x-rate-limit must be one of {', '.join(RATE_LIMIT_POLICIES)}"
         for operation_id, operation in operations.items()
-        if operation.permission is None and not operation.public
+        if operation.rate_limit not in RATE_LIMIT_POLICIES
     ]
+
+
+def unconfirmed_reauthentication(
+    protocol: type, operations: Mapping[str, OperationSpec]
+) -> list[str]:
+    """The protocol's `reauthentication` operations whose request body (the generated model of
+    the method's ``body``) lacks the field the rate limiter reads the password from."""
+    problems = []
+    for operation_id, operation in operations.items():
+        method = getattr(protocol, function_name(operation_id), None)
+        if operation.rate_limit != "reauthentication" or method is None:
+            continue
+        body = get_type_hints(method).get("body")
+        model = body if isinstance(body, type) and issubclass(body, BaseModel) else None
+        fields = {f.alias or name for name, f in model.model_fields.items()} if model else set()
+        if CONFIRMATION_FIELD not in fields:
+            problems.append(
+                f"{operation_id}: x-rate-limit reauthentication, but its request body has no "
+                f"{CONFIRMATION_FIELD}"
+            )
+    return problems
 
 
 def bind_routes(
@@ -103,7 +145,7 @@ def bind_routes(
     HandlerContractError listing every missing or mismatched handler, before any is used."""
     tags = importlib.import_module("generated.routers").TAGS
     protocols = importlib.import_module("generated.protocols")
-    problems = undeclared_access(operations)
+    problems = undeclared_access(operations) + unknown_rate_limits(operations)
     problems += [
         f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations
     ]
@@ -116,6 +158,7 @@ def bind_routes(
         if isinstance(protocol, str):
             protocol = getattr(protocols, protocol)
         problems += check_implementation(protocol, implementations[tag], operations)
+        problems += unconfirmed_reauthentication(protocol, operations)
         module.build_router(implementations[tag], router)
     if problems:
         raise HandlerContractError(

@@ -7,6 +7,15 @@ only to open it again cost more than the query), handed to waiters first come, f
 and a connection that broke or was left mid-query is closed instead of reused. A checkout that
 waits longer than DB_POOL_TIMEOUT_SECONDS raises SQLAlchemy's pool TimeoutError and a failed
 connect SQLAlchemy's OperationalError, so both answer 503 like any other database outage.
+
+Why not psycopg's own `psycopg_pool.AsyncConnectionPool` (3.3.3): measured against this pool in
+the same runs (scripts/bench/compare.py; docs/architecture.md, "Data access at scale"), it cost
+10-19% more of the worker's CPU per read request with the default pool and up to 7% with a pool
+of 2, and an acquire-query-release loop ran at 0.62-0.76 of this pool's rate (lower in 20 of 21
+rounds): each checkout goes through its lock, a condition per waiter (with a task for its
+timeout) and its statistics, where this one pops a deque or resolves one future. It would also
+fail waiters only at DB_POOL_TIMEOUT_SECONDS when the database refuses connections (it connects
+in a background task), where this one fails them at once.
 """
 
 from __future__ import annotations

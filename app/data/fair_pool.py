@@ -6,6 +6,14 @@ woken waiter queues again at the back. Under a steady load above the pool's size
 starve until DB_POOL_TIMEOUT_SECONDS and get 503 (seen with 32 concurrent clients and the
 default pool of 5 + 10). Here a returned connection goes straight to the longest waiter, and
 nobody takes an idle connection past a waiter.
+
+Upstream: https://github.com/sqlalchemy/sqlalchemy/issues/7679 ("QueuePool connection allocation
+can starve threads", open), the same queue-jumping in the threaded pool's queue; the asyncio
+queue inherits it. tests/integration/test_pool_fairness.py shows the starvation with
+`AsyncAdaptedQueuePool` (and fails once SQLAlchemy's own pool is fair: then delete this module).
+This subclasses SQLAlchemy's private pool internals (`QueuePool._queue_class`, `_do_get`,
+`AsyncAdaptedQueue`'s methods, `sqlalchemy.util.await_`); tests/unit/data/test_fair_pool.py
+pins their shape, so an upgrade that changes them fails there first.
 """
 
 from __future__ import annotations

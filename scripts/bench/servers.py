@@ -47,8 +47,11 @@ def rss_mb(pid: int) -> float:
 
 
 @contextmanager
-def serve(app: str, env: dict[str, str], *, workers: int = 1) -> Iterator[Server]:
-    """`uvicorn <app>` on 127.0.0.1, configured by env only, until the block ends."""
+def serve(
+    app: str, env: dict[str, str], *, workers: int = 1, root: Path = ROOT
+) -> Iterator[Server]:
+    """`uvicorn <app>` on 127.0.0.1, configured by env only, until the block ends; ``root``: the
+    checkout whose code it serves (another one's for a comparison, scripts.bench.compare)."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--no-proxy-headers", "--workers", str(workers)]
@@ -57,8 +60,8 @@ def serve(app: str, env: dict[str, str], *, workers: int = 1) -> Iterator[Server
         live = LiveServer(f"http://127.0.0.1:{port}", Path(tmp) / "server.log")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             command,
-            cwd=ROOT,
-            env=BASE_ENV | {"PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"} | env,
+            cwd=root,
+            env=BASE_ENV | {"PYTHONPATH": str(root), "LOG_LEVEL": "WARNING"} | env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

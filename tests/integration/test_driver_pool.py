@@ -250,6 +250,28 @@ async def test_a_connection_left_in_a_transaction_is_closed_and_replaced(
     assert await backends_once_settled(monitor, pool, 1) == {fresh.info.backend_pid}
 
 
+async def test_a_reader_cancelled_mid_query_leaves_its_slot_usable(
+    make_pool: MakePool, dialect: Dialect
+) -> None:
+    # What the request deadline leaves behind: a reader cancelled while its statement runs.
+    # psycopg cancels the statement on the server; the pool keeps the connection if that left
+    # it idle and replaces it otherwise: the next reader gets a working one either way.
+    pool = make_pool(size=1, timeout=2)
+    reader = DriverReader(pool, dialect)
+    query = asyncio.create_task(reader.scalar(select(func.pg_sleep(5)), {}))
+    await asyncio.sleep(0.2)
+    query.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await query
+    assert reader.holds_connection
+    reader.release()
+    reader = DriverReader(pool, dialect)
+    assert await reader.scalar(select(literal(1).label("one")), {}) == 1
+    reader.release()
+    await settle_closing()
+    assert pool._open == 1
+
+
 async def test_the_room_of_a_closed_connection_goes_to_the_waiter_not_a_newcomer(
     make_pool: MakePool, monitor: Connection
 ) -> None:

@@ -71,3 +71,32 @@ def test_every_property_needs_its_own_description(tmp_path: Path) -> None:
         "components.schemas.SiteEnvelope.properties.data",
         "components.schemas.FieldError.properties.message",
     }
+
+
+def test_the_house_rules_moved_from_the_bundler_catch_what_it_caught(tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+    sites = spec["paths"][SITES]
+    sites["parameters"] = [p for p in sites["parameters"] if "ApiVersionHeader" not in str(p)]
+    create = sites["post"]
+    create["operationId"] = "create_site"
+    create["tags"] = ["site.devices"]
+    del create["summary"]
+    create["parameters"] = [{"name": "$filter", "in": "query", "schema": {"type": "boolean"}}]
+    create["requestBody"]["content"]["application/json"]["schema"] = {"type": "object"}
+    create["responses"]["404"] = {"description": "A response without the quota headers."}
+    liveness = spec["paths"]["/health/live"]["get"]
+    liveness["responses"]["429"] = {"$ref": "#/components/responses/TooManyRequests"}
+    spec["components"]["schemas"]["SiteCreate"]["properties"]["status"]["default"] = "active"
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(yaml.safe_dump(spec))
+    assert {f["code"] for f in lint(broken)} >= {
+        "house-version-header",
+        "house-operation-id-camel-case",
+        "house-one-tag",
+        "house-operation-documented",
+        "house-parameter-names",
+        "house-named-body-schemas",
+        "house-limited-responses-carry-quota-headers",
+        "house-exempt-operations-document-no-429",
+        "house-request-properties-no-default",
+    }

@@ -1,17 +1,30 @@
-"""The designer's path: generation validates the spec first, with messages naming the file and
-the operation, and tags and parameters of any casing produce code that binds."""
+"""Where each spec rule lives (docs/architecture.md, "Spec conventions"): the bundler only
+bundles and validates OpenAPI; what the code must agree with is the start-up binding's, with
+messages naming the operationId; style and completeness are Spectral's (tests/tools/
+test_spec_lint.py). Tags and parameters of any casing produce code that binds."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from fastapi_code_generator.cli import TITLE_PATTERN
 
-from scripts.bundle_spec import convention_problems, path_sources, request_default_problems
+from app.contract.binding import (
+    RATE_LIMIT_POLICIES,
+    unconfirmed_reauthentication,
+    undeclared_access,
+    unknown_rate_limits,
+)
+from generated.operations import OPERATIONS
+from generated.protocols import SitesOperations, UsersOperations
+from scripts.bundle_spec import bundle, check
 from scripts.codegen_visitor import (
     ROUTER_FILE_PATTERN,
     SpecReader,
@@ -20,9 +33,8 @@ from scripts.codegen_visitor import (
     snake_case,
 )
 
-BUNDLED = json.loads(
-    (Path(__file__).resolve().parents[2] / "generated" / "openapi.json").read_text()
-)
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLED = json.loads((ROOT / "generated" / "openapi.json").read_text())
 SITES = "/api/v1/organizations/{org_id}/sites"
 
 
@@ -30,41 +42,65 @@ def spec() -> dict[str, Any]:
     return copy.deepcopy(BUNDLED)
 
 
-def test_the_committed_spec_follows_the_conventions() -> None:
-    assert convention_problems(spec(), path_sources()) == []
+def test_the_committed_spec_is_valid_openapi_and_bundles_to_what_is_committed() -> None:
+    assert check(spec()) == []
+    assert bundle() == BUNDLED
 
 
-def test_a_missing_rate_limit_names_the_file_and_the_operation() -> None:
+def test_the_bundler_checks_no_house_convention() -> None:
+    # Style and completeness are Spectral's, code agreement the binding's: one place each.
     document = spec()
-    del document["paths"][SITES]["post"]["x-rate-limit"]
-    assert convention_problems(document, path_sources()) == [
-        f"openapi/paths/sites.yaml: POST {SITES} (createSite): x-rate-limit must be one of"
-        " credentials, standard, reauthentication, exempt"
-    ]
+    create = document["paths"][SITES]["post"]
+    del create["x-rate-limit"], create["x-permission"], create["summary"]
+    create["tags"] = ["site.devices"]
+    create["operationId"] = "create_site"
+    document["components"]["schemas"]["SiteCreate"]["properties"]["status"]["default"] = "active"
+    assert check(document) == []
+    assert check({"openapi": "3.1.0"})[0].startswith("invalid OpenAPI: ")
+
+
+def test_the_committed_spec_agrees_with_the_code() -> None:
+    assert undeclared_access(OPERATIONS) == []
+    assert unknown_rate_limits(OPERATIONS) == []
+    assert unconfirmed_reauthentication(UsersOperations, OPERATIONS) == []
+    assert OPERATIONS["updateCurrentUser"].rate_limit == "reauthentication"
+
+
+def test_a_missing_or_unknown_rate_limit_names_the_operation() -> None:
+    for policy in (None, "generous"):
+        changed = dataclasses.replace(OPERATIONS["createSite"], rate_limit=policy)
+        assert unknown_rate_limits({**OPERATIONS, "createSite": changed}) == [
+            "createSite: x-rate-limit must be one of credentials, standard, reauthentication,"
+            " exempt"
+        ]
+    assert RATE_LIMIT_POLICIES == ("credentials", "standard", "reauthentication", "exempt")
 
 
 def test_a_reauthentication_needs_the_confirming_property_in_its_body() -> None:
-    document = spec()
-    document["paths"][SITES]["post"]["x-rate-limit"] = "reauthentication"
-    assert convention_problems(document, path_sources()) == [
-        f"openapi/paths/sites.yaml: POST {SITES} (createSite): reauthentication but its body has"
-        " no current_password"
+    changed = dataclasses.replace(OPERATIONS["createSite"], rate_limit="reauthentication")
+    assert unconfirmed_reauthentication(SitesOperations, {**OPERATIONS, "createSite": changed}) == [
+        "createSite: x-rate-limit reauthentication, but its request body has no current_password"
     ]
 
 
-def test_a_missing_permission_names_the_file_and_the_operation() -> None:
-    document = spec()
-    del document["paths"][SITES]["get"]["x-permission"]
-    [problem] = convention_problems(document, path_sources())
-    assert problem.startswith(f"openapi/paths/sites.yaml: GET {SITES} (listSites): ")
-    assert "x-permission or x-public" in problem
+def test_an_operation_declares_exactly_one_of_permission_and_public() -> None:
+    site = OPERATIONS["createSite"]
+    neither = dataclasses.replace(site, permission=None, public=False)
+    both = dataclasses.replace(site, public=True)
+    assert undeclared_access({"createSite": neither, "getSite": OPERATIONS["getSite"]}) == [
+        "createSite: declares neither x-permission nor x-public: true"
+    ]
+    assert undeclared_access({"createSite": both}) == [
+        "createSite: declares both x-permission and x-public: true"
+    ]
 
 
-def test_a_tag_that_cannot_name_a_module_is_refused() -> None:
-    document = spec()
-    document["paths"][SITES]["get"]["tags"] = ["site.devices"]
-    [problem] = convention_problems(document, path_sources())
-    assert "tag 'site.devices' must be letters, digits, spaces or dashes" in problem
+def test_every_house_rule_is_listed_where_the_docs_say_each_rule_lives() -> None:
+    ruleset = yaml.safe_load((ROOT / ".spectral.yaml").read_text())
+    house = {name for name in ruleset["rules"] if name.startswith("house-")}
+    section = (ROOT / "docs" / "architecture.md").read_text().split("## Spec conventions")[1]
+    section = section.split("\n## ")[0]
+    assert set(re.findall(r"`(house-[a-z0-9-]+)`", section)) == house
 
 
 @pytest.mark.parametrize(
@@ -102,16 +138,6 @@ def test_a_camel_case_parameter_is_bound_by_alias() -> None:
     assert [(p["python_name"], p["marker"]) for p in described] == [
         ("device_id", "Path(alias='deviceId')"),
         ("page_size", "Query(alias='pageSize', le=5)"),
-    ]
-
-
-def test_request_schemas_declare_no_default() -> None:
-    assert request_default_problems(spec()) == []
-    document = spec()
-    document["components"]["schemas"]["SiteCreate"]["properties"]["status"]["default"] = "active"
-    assert request_default_problems(document) == [
-        "components/schemas SiteCreate.status: a request property declares a default, which SDK"
-        " generators make required; describe the default instead"
     ]
 
 
