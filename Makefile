@@ -51,12 +51,12 @@ lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
 migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
 	$(BIN)/alembic upgrade head
 
-migrations: $(STAMP) ## Autogenerate a migration from the models: make migrations m="add site code"
+# Compares the models with a temporary SQLite database migrated to head: ./data/app.db and the
+# dev server's database are never touched. Writes alembic/versions/<next number>_<slug>.py, or
+# nothing (exit 1) when the models and the migrations already agree.
+migrations: $(STAMP) ## Autogenerate the next migration from the models: make migrations m="add site code"
 	@test -n "$(m)" || { echo 'usage: make migrations m="what changed"'; exit 2; }
-	$(BIN)/alembic upgrade head
-	$(BIN)/alembic revision --autogenerate -m "$(m)"
-	$(BIN)/ruff check --quiet --fix alembic/versions
-	$(BIN)/ruff format --quiet alembic/versions
+	$(BIN)/python scripts/new_migration.py "$(m)"
 
 run: export LOG_FORMAT := $(LOG_FORMAT)
 # --http h11 with a bounded head: uvicorn's default parser (httptools) buffers a head of any size.
