@@ -19,7 +19,7 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 	--custom-compile-command 'make lock'
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools lock run migrate migrations test contract contract-deep lint format generate \
+.PHONY: help install tools lock run migrate migrations resource test contract contract-deep lint format generate \
 	check-generated check-deploy check-alerts prometheus-rule container-test docs clean sdk sdk-check \
 	breaking spec-lint test-tools bench bench-scale
 
@@ -57,6 +57,12 @@ migrate: $(STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./dat
 migrations: $(STAMP) ## Autogenerate the next migration from the models: make migrations m="add site code"
 	@test -n "$(m)" || { echo 'usage: make migrations m="what changed"'; exit 2; }
 	$(BIN)/python scripts/new_migration.py "$(m)"
+
+# Writes a working CRUD resource of an organization (spec, model, repository, handler, tests,
+# registrations, migration) that passes `make lint test` as it stands: docs/adding-a-resource.md.
+resource: $(STAMP) ## Scaffold a resource of an organization: make resource NAME=devices [SINGULAR=device]
+	@test -n "$(NAME)" || { echo 'usage: make resource NAME=devices [SINGULAR=device]'; exit 2; }
+	$(BIN)/python scripts/new_resource.py "$(NAME)" $(if $(SINGULAR),--singular "$(SINGULAR)")
 
 run: export LOG_FORMAT := $(LOG_FORMAT)
 # --http h11 with a bounded head: uvicorn's default parser (httptools) buffers a head of any size.

@@ -81,13 +81,19 @@ async def _value(value: uuid.UUID) -> uuid.UUID:
     return value
 
 
+async def id_of(row: Awaitable[Any]) -> uuid.UUID:
+    """The id of the row a factory makes."""
+    made = await row
+    return uuid.UUID(str(made.id))
+
+
 PATH_VALUES: dict[str, PathValue] = {
     "org_id": lambda db, world: _value(world.org.id),
     "site_id": lambda db, world: _value(world.site.id),
     "user_id": lambda db, world: _value(world.target.id),  # another plain member, never the caller
 }
 """Each path parameter's value in the world; a new resource's id adds an entry that makes one,
-e.g. `"contact_id": lambda db, world: make_contact(db, world.site)` returning its id."""
+e.g. `"contact_id": lambda db, world: id_of(make_contact(db, world.org))`."""
 
 BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
     # the spec's example names ada@example.com, who is not a user of the world

@@ -91,7 +91,7 @@ def fresh_clone(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_make_migrations_writes_the_next_numbered_lint_clean_migration(tmp_path: Path) -> None:
+def test_make_migrations_on_a_fresh_clone_writes_a_lint_clean_migration(tmp_path: Path) -> None:
     clone = fresh_clone(tmp_path)
     versions = clone / "alembic" / "versions"
     before = set(versions.glob("*.py"))
