@@ -40,10 +40,10 @@ def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
 def test_a_scaffolded_resource_passes_lint_and_tests(tmp_path: Path) -> None:
     repo = copy_of_the_repository(tmp_path)
     make = ("make", "--no-print-directory", f"VENV={VENV}", f"LOCK={ROOT}/requirements/dev.lock")
-    made = run(repo, *make, "resource", "NAME=gizmos")
+    made = run(repo, *make, "resource", "NAME=subscriptions")
     assert made.returncode == 0, made.stdout + made.stderr
-    assert (repo / "alembic" / "versions" / "0005_add_gizmos.py").exists()
-    assert "listGizmos" in (repo / "generated" / "operations.py").read_text()
+    assert (repo / "alembic" / "versions" / "0005_add_subscriptions.py").exists()
+    assert "listSubscriptions" in (repo / "generated" / "operations.py").read_text()
 
     bin_ = VENV / "bin"
     for check in (
@@ -58,15 +58,16 @@ def test_a_scaffolded_resource_passes_lint_and_tests(tmp_path: Path) -> None:
     tests = run(
         repo,
         sys.executable, "-m", "pytest", "-n", "0", "-p", "no:cacheprovider", "-q",
-        "tests/integration/test_gizmos.py", "tests/integration/test_migrations.py",
-        "tests/integration/test_permission_matrix.py", "-k", "gizmo or Gizmo or migrations or rbac",
+        "tests/integration/test_subscriptions.py", "tests/integration/test_migrations.py",
+        "tests/integration/test_permission_matrix.py",
+        "-k", "subscription or Subscription or migrations or rbac",
     )  # fmt: skip
     assert tests.returncode == 0, tests.stdout[-3000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
 
-    again = run(repo, *make, "resource", "NAME=gizmos")
+    again = run(repo, *make, "resource", "NAME=subscriptions")
     assert again.returncode != 0
-    assert "gizmos exists already" in again.stderr
+    assert "subscriptions exists already" in again.stderr
 
 
 def test_a_bad_name_is_refused(tmp_path: Path) -> None:
