@@ -112,7 +112,7 @@ def register(names: Names) -> list[Path]:
         r'^    [A-Z_]+ = "[a-z]+:[a-z]+"\n(?=\n\n)',
         f'    {upper}_READ = "{p}:read"\n    {upper}_WRITE = "{p}:write"\n',
     )
-    edit(rbac, r"^_MEMBER = frozenset\(\{", f"Permission.{upper}_READ, ")
+    edit(rbac, r"^_MEMBER = frozenset\(\s*\{", f"Permission.{upper}_READ, ")
     edit(rbac, r"^_ADMIN = _MEMBER \| \{\n", f"    Permission.{upper}_WRITE,\n")
     models = ROOT / "app" / "data" / "models" / "__init__.py"
     edit(
@@ -163,7 +163,8 @@ def register(names: Names) -> list[Path]:
         width=100,
         subsequent_indent="  ",
     )
-    edit(changelog, r"^## Unreleased\n\n", line + "\n")
+    empty = re.search(r"^## Unreleased\n\n## ", changelog.read_text(), flags=re.MULTILINE)
+    edit(changelog, r"^## Unreleased\n\n", line + ("\n\n" if empty else "\n"))
     return [root, rbac, models, main, factories, matrix, changelog]
 
 

@@ -40,9 +40,11 @@ def run(cwd: Path, *command: str) -> subprocess.CompletedProcess[str]:
 def test_a_scaffolded_resource_passes_lint_and_tests(tmp_path: Path) -> None:
     repo = copy_of_the_repository(tmp_path)
     make = ("make", "--no-print-directory", f"VENV={VENV}", f"LOCK={ROOT}/requirements/dev.lock")
+    versions = repo / "alembic" / "versions"
+    number = max(int(path.name[:4]) for path in versions.glob("[0-9]*.py")) + 1
     made = run(repo, *make, "resource", "NAME=subscriptions")
     assert made.returncode == 0, made.stdout + made.stderr
-    assert (repo / "alembic" / "versions" / "0005_add_subscriptions.py").exists()
+    assert (versions / f"{number:04d}_add_subscriptions.py").exists()
     assert "listSubscriptions" in (repo / "generated" / "operations.py").read_text()
 
     bin_ = VENV / "bin"
