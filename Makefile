@@ -24,7 +24,7 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 	--custom-compile-command 'make lock'
 
 .DEFAULT_GOAL := help
-.PHONY: help install tools lock run migrate migrations test contract contract-deep lint format generate \
+.PHONY: help install tools lock run migrate migrations resource test contract contract-deep lint format generate \
 	check-generated check-deploy check-alerts prometheus-rule container-test docs clean sdk sdk-check \
 	breaking spec-lint test-tools bench bench-scale
 
@@ -64,12 +64,18 @@ lock: $(STAMP) ## Re-resolve requirements/*.lock from pyproject.toml
 migrate: $(RUN_STAMP) ## Upgrade the database (DATABASE_URL, default SQLite in ./data) to the latest migration
 	$(BIN)/alembic upgrade head
 
-migrations: $(STAMP) ## Autogenerate a migration from the models: make migrations m="add site code"
+# Compares the models with a temporary SQLite database migrated to head: ./data/app.db and the
+# dev server's database are never touched. Writes alembic/versions/<next number>_<slug>.py, or
+# nothing (exit 1) when the models and the migrations already agree.
+migrations: $(STAMP) ## Autogenerate the next migration from the models: make migrations m="add site code"
 	@test -n "$(m)" || { echo 'usage: make migrations m="what changed"'; exit 2; }
-	$(BIN)/alembic upgrade head
-	$(BIN)/alembic revision --autogenerate -m "$(m)"
-	$(BIN)/ruff check --quiet --fix alembic/versions
-	$(BIN)/ruff format --quiet alembic/versions
+	$(BIN)/python scripts/new_migration.py "$(m)"
+
+# Writes a working CRUD resource of an organization (spec, model, repository, handler, tests,
+# registrations, migration) that passes `make lint test` as it stands: docs/adding-a-resource.md.
+resource: $(STAMP) ## Scaffold a resource of an organization: make resource NAME=devices [SINGULAR=device]
+	@test -n "$(NAME)" || { echo 'usage: make resource NAME=devices [SINGULAR=device]'; exit 2; }
+	$(BIN)/python scripts/new_resource.py "$(NAME)" $(if $(SINGULAR),--singular "$(SINGULAR)")
 
 run: export LOG_FORMAT := $(LOG_FORMAT)
 # --http: httptools with a bounded request head (app/edge/server_protocol.py); plain httptools

@@ -5,6 +5,8 @@ and the named object joins the bundle's components; any other external $ref (int
 is inlined. Inside a component file, `#/<Name>` means a name in that same file; inside a paths
 file, `#/...` is inlined from that same file; in the root document it is kept. Every named
 object of every component file is included, in a fixed order, so the output is deterministic.
+An operation's `x-responses: <set>` is replaced by the responses of that set in
+openapi/response-sets.yaml (see expand_response_sets), so the bundle is plain OpenAPI.
 
     python scripts/bundle_spec.py --out-dir generated   # writes openapi.yaml and openapi.json
     python scripts/bundle_spec.py --check               # validates the bundle as OpenAPI 3
@@ -26,6 +28,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_ROOT = ROOT / "openapi" / "openapi.yaml"
+RESPONSE_SETS = "response-sets.yaml"
+"""Beside the root document: named sets of responses operations share (`x-responses: <set>`)."""
 KIND_ORDER = (
     "securitySchemes",
     "schemas",
@@ -107,9 +111,30 @@ class Bundler:
             return dict(node)  # a local reference of the root document stays as it is
         return self.resolve(_follow(_load(target, self.cache), pointer), target)
 
+    def expand_response_sets(self, document: dict[str, Any]) -> None:
+        """Replace each operation's `x-responses: <set>` by the set's responses. Responses the
+        operation writes itself come first when they are not errors (its 2xx), or in the place
+        of the set's own response of that status, or before the first of the set's statuses
+        that is numerically greater; so the order is the one the responses would have if they
+        were written out in full."""
+        path = self.base / RESPONSE_SETS
+        for url, item in document.get("paths", {}).items():
+            for method in METHODS:
+                operation = item.get(method)
+                if not isinstance(operation, dict) or "x-responses" not in operation:
+                    continue
+                name = operation.pop("x-responses")
+                sets = _load(path, self.cache) if path.exists() else {}
+                if name not in sets:
+                    where = f"{method.upper()} {url} ({operation.get('operationId')})"
+                    raise BundleError(f"{where}: x-responses {name!r} is not a set in {path.name}")
+                shared = self.resolve(sets[name], path)
+                operation["responses"] = _merge_responses(operation.get("responses", {}), shared)
+
     def bundle(self, root: Path) -> dict[str, Any]:
         """The whole bundled document."""
         document: dict[str, Any] = self.resolve(_load(root, self.cache), root)
+        self.expand_response_sets(document)
         for kind_dir in sorted(p for p in self.components_dir.iterdir() if p.is_dir()):
             for path in sorted(kind_dir.glob("*.yaml")):
                 for name in _load(path, self.cache):
@@ -127,6 +152,18 @@ class Bundler:
             )
         }
         return document
+
+
+def _merge_responses(own: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
+    """The operation's own responses merged into a shared set (see expand_response_sets)."""
+    merged = {status: response for status, response in own.items() if str(status) < "400"}
+    pending = sorted((str(s), r) for s, r in own.items() if str(s) >= "400" and s not in shared)
+    for status, response in shared.items():
+        while pending and pending[0][0] < str(status):
+            merged.update([pending.pop(0)])
+        merged[status] = own.get(status, response)
+    merged.update(pending)
+    return merged
 
 
 def bundle(root: Path = SPEC_ROOT) -> dict[str, Any]:

@@ -117,11 +117,28 @@ def generate_models(spec: Path, workdir: Path) -> None:
     )  # fmt: skip
 
 
+def fastapi_codegen(argv: list[str]) -> None:
+    """fastapi-code-generator's CLI with its formatters named: left unnamed,
+    datamodel-code-generator warns (FutureWarning) that its default, black then isort, will
+    become opt-in. They are named here, so the output stays byte for byte what it was (ruff
+    alone, which formats generated/ afterwards, would drop the trailing commas black adds)."""
+    from datamodel_code_generator.format import CodeFormatter, Formatter, PythonVersion
+    from fastapi_code_generator import cli
+
+    def formatter(python_version: PythonVersion, settings_path: Path) -> CodeFormatter:
+        return CodeFormatter(
+            python_version, settings_path, formatters=[Formatter.BLACK, Formatter.ISORT]
+        )
+
+    cli._get_code_formatter = formatter  # the one place the CLI builds it
+    cli.app(args=argv, prog_name="fastapi-codegen")
+
+
 def generate_routers(spec: Path, workdir: Path) -> None:
     """generated/operations.py, protocols.py and routers/ from the templates."""
     target = workdir / "fastapi"
     run(
-        BIN / "fastapi-codegen",
+        sys.executable, __file__, "fastapi-codegen",
         "--input", spec,
         "--output", target,
         "--template-dir", TEMPLATES,
@@ -163,4 +180,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["fastapi-codegen"]:
+        fastapi_codegen(sys.argv[2:])
     raise SystemExit(main())

@@ -44,21 +44,24 @@ def _protocol_methods(protocol: type) -> list[str]:
     ]
 
 
-def _shape(function: Any) -> list[str]:
-    """Parameter names, positional ones in order, keyword-only ones sorted, self left out."""
+def _shape(function: Any) -> tuple[list[str], list[str]]:
+    """Positional and keyword-only parameter names, each in declaration order, self left out."""
     parameters = [p for p in inspect.signature(function).parameters.values() if p.name != "self"]
     positional = [p.name for p in parameters if p.kind is not inspect.Parameter.KEYWORD_ONLY]
-    keyword = sorted(f"*{p.name}" for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY)
-    return positional + keyword
+    keyword = [f"*{p.name}" for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    return positional, keyword
 
 
 def _signature_problems(expected: Any, actual: Any) -> list[str]:
+    """Keyword-only parameters may come in any order; the message lists them as declared (the
+    spec's, i.e. the Protocol's, order on the right)."""
     problems = []
-    want = _shape(expected)
-    have = _shape(actual)
-    if want != have:
+    want, want_keywords = _shape(expected)
+    have, have_keywords = _shape(actual)
+    if want != have or sorted(want_keywords) != sorted(have_keywords):
         problems.append(
-            f"parameters ({', '.join(have)}) should be ({', '.join(want)}) as in the spec"
+            f"parameters ({', '.join(have + have_keywords)}) should be"
+            f" ({', '.join(want + want_keywords)}) as in the spec"
         )
         return problems
     try:

@@ -1,13 +1,22 @@
 """Every operation, called as every kind of caller, answers exactly the status written in MATRIX.
 
-MATRIX is the role table of docs/api.md spelled out by hand, not derived from
-rbac.ROLE_PERMISSIONS or the spec: granting or removing any permission, or adding an operation
-without a row here, fails this module."""
+MATRIX is the role table of docs/api.md spelled out by hand, one row per guarded operation. Each
+row is checked twice: against what the spec's x-permission and rbac.ROLE_PERMISSIONS imply
+(`derived`), so granting or removing a permission by mistake fails here, and against the running
+app. A missing row fails with the row to add, derived from x-permission and ROLE_PERMISSIONS:
+check it against the table in docs/api.md and paste it. The calls need no recipe for a new
+operation: path parameters come from the world by name (PATH_VALUES) and bodies are the spec's
+request example, unless BODIES says otherwise.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
+from string import Formatter
 from typing import Any
 
 import httpx
@@ -17,7 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.data import models as orm
-from app.domain.rbac import Permission, Role
+from app.domain.operation_spec import OperationSpec
+from app.domain.rbac import Permission, Role, holds
 from generated.operations import OPERATIONS
 from tests.factories import (
     SUPERADMIN_EMAIL,
@@ -29,6 +39,7 @@ from tests.factories import (
 )
 
 CALLERS = ("superadmin", "owner", "admin", "member", "non_member", "anonymous")
+ROLES = {role.value for role in Role}
 PUBLIC_TAGS = {"auth", "health"}
 GUARDED = sorted(op_id for op_id, op in OPERATIONS.items() if not op.public)
 
@@ -62,41 +73,87 @@ async def build_world(db: AsyncSession) -> World:
     return World(users, org, target, await make_user(db), await make_site(db, org))
 
 
-def recipe(operation_id: str, world: World) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Path parameters and a valid body for a successful call of each guarded operation."""
-    org, site, target = world.org.id, world.site.id, world.target.id
-    unique = uuid.uuid4().hex[:8]
-    recipes: dict[str, tuple[dict[str, Any], dict[str, Any] | None]] = {
-        "getCurrentUser": ({}, None),
-        "updateCurrentUser": ({}, {"full_name": "Renamed"}),
-        "listUsers": ({}, None),
-        "createUser": (
-            {},
-            {"email": f"{unique}@example.com", "password": "long-enough-1", "full_name": "N"},
-        ),
-        "getUser": ({"user_id": target}, None),
-        "updateUser": ({"user_id": target}, {"full_name": "Renamed"}),
-        "deleteUser": ({"user_id": target}, None),
-        "listOrganizations": ({}, None),
-        "createOrganization": ({}, {"name": f"New {unique}"}),
-        "getOrganization": ({"org_id": org}, None),
-        "updateOrganization": ({"org_id": org}, {"name": "Renamed"}),
-        "deleteOrganization": ({"org_id": org}, None),
-        "listOrganizationMembers": ({"org_id": org}, None),
-        "addOrganizationMember": (
-            {"org_id": org},
-            {"email": world.outsider.email, "role": "member"},
-        ),
-        "getOrganizationMember": ({"org_id": org, "user_id": target}, None),
-        "updateOrganizationMember": ({"org_id": org, "user_id": target}, {"role": "admin"}),
-        "removeOrganizationMember": ({"org_id": org, "user_id": target}, None),
-        "listSites": ({"org_id": org}, None),
-        "createSite": ({"org_id": org}, {"name": "HQ", "timezone": "Europe/Paris"}),
-        "getSite": ({"org_id": org, "site_id": site}, None),
-        "updateSite": ({"org_id": org, "site_id": site}, {"status": "inactive"}),
-        "deleteSite": ({"org_id": org, "site_id": site}, None),
-    }
-    return recipes[operation_id]
+SPEC = json.loads((Path(__file__).parents[2] / "generated" / "openapi.json").read_text())
+PathValue = Callable[[AsyncSession, World], Awaitable[uuid.UUID]]
+
+
+async def _value(value: uuid.UUID) -> uuid.UUID:
+    return value
+
+
+async def id_of(row: Awaitable[Any]) -> uuid.UUID:
+    """The id of the row a factory makes."""
+    made = await row
+    return uuid.UUID(str(made.id))
+
+
+PATH_VALUES: dict[str, PathValue] = {
+    "org_id": lambda db, world: _value(world.org.id),
+    "site_id": lambda db, world: _value(world.site.id),
+    "user_id": lambda db, world: _value(world.target.id),  # another plain member, never the caller
+}
+"""Each path parameter's value in the world; a new resource's id adds an entry that makes one,
+e.g. `"contact_id": lambda db, world: id_of(make_contact(db, world.org))`."""
+
+BODIES: dict[str, Callable[[World], dict[str, Any]]] = {
+    # the spec's example names ada@example.com, who is not a user of the world
+    "addOrganizationMember": lambda world: {"email": world.outsider.email, "role": "member"},
+}
+"""Request bodies where the spec's example would not succeed in the world."""
+
+
+def example_body(operation: OperationSpec) -> dict[str, Any] | None:
+    """The spec's example request body of the operation, if it takes one."""
+    spec = SPEC["paths"][operation.path][operation.method.lower()]
+    content = spec.get("requestBody", {}).get("content", {}).get("application/json")
+    return None if content is None else dict(content["example"])
+
+
+async def recipe(
+    operation: OperationSpec, world: World, db: AsyncSession
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Path parameters and a valid body for a successful call of a guarded operation."""
+    names = [name for _, name, _, _ in Formatter().parse(operation.path) if name]
+    unknown = [name for name in names if name not in PATH_VALUES]
+    if unknown:
+        pytest.fail(
+            f"add a PATH_VALUES entry for {', '.join(unknown)} ({operation.operation_id}):"
+            " an async function of (db, world) returning the id of a row it creates"
+        )
+    path = {name: await PATH_VALUES[name](db, world) for name in names}
+    body = BODIES[operation.operation_id](world) if operation.operation_id in BODIES else None
+    return path, body or example_body(operation)
+
+
+def derived(operation: OperationSpec) -> tuple[int, int, int, int, int, int]:
+    """Each caller's status as x-permission and rbac.ROLE_PERMISSIONS imply: anonymous callers
+    get 401; a caller holding the permission the success status; inside an organization a
+    non-member 404 (it does not see the organization) and a member without it 403; outside one,
+    403."""
+    permission = Permission(operation.permission)
+    statuses: list[int] = []
+    for caller in CALLERS:
+        if caller == "anonymous":
+            statuses.append(401)
+            continue
+        role = Role(caller) if operation.organization_scoped and caller in ROLES else None
+        if holds(permission, is_superadmin=caller == "superadmin", role=role):
+            statuses.append(operation.status_code)
+        elif operation.organization_scoped and role is None:
+            statuses.append(404)
+        else:
+            statuses.append(403)
+    return tuple(statuses)  # type: ignore[return-value]
+
+
+def missing_row(operation_id: str) -> str:
+    """What to add to MATRIX for an operation it lacks."""
+    operation = OPERATIONS[operation_id]
+    return (
+        f'add a MATRIX row for {operation_id}: "{operation_id}": {derived(operation)},'
+        f" (derived from x-permission {operation.permission} and rbac.ROLE_PERMISSIONS; columns"
+        f" {', '.join(CALLERS)}; check it against the README's roles table)"
+    )
 
 
 # Columns: superadmin, owner, admin, member, non_member (signed in, not in the organization),
@@ -133,8 +190,45 @@ MATRIX: dict[str, tuple[int, int, int, int, int, int]] = {
 }
 
 
-def test_the_matrix_covers_exactly_the_guarded_operations() -> None:
-    assert sorted(MATRIX) == GUARDED
+def matrix_problems(matrix: dict[str, tuple[int, ...]]) -> list[str]:
+    """Every row missing from, extra in or disagreeing with the rbac data and the spec."""
+    problems = [missing_row(op_id) for op_id in GUARDED if op_id not in matrix]
+    problems += [
+        f"remove the MATRIX row for {op_id}: the spec has no guarded operation of that name"
+        for op_id in matrix
+        if op_id not in GUARDED
+    ]
+    problems += [
+        f"MATRIX row {op_id} {matrix[op_id]} disagrees with x-permission"
+        f" {OPERATIONS[op_id].permission} and rbac.ROLE_PERMISSIONS, which give"
+        f" {derived(OPERATIONS[op_id])}: fix the one that is wrong"
+        for op_id in GUARDED
+        if op_id in matrix and matrix[op_id] != derived(OPERATIONS[op_id])
+    ]
+    return problems
+
+
+def test_the_matrix_covers_exactly_the_guarded_operations_as_rbac_says() -> None:
+    problems = matrix_problems(dict(MATRIX))
+    assert not problems, "\n".join(problems)
+
+
+def test_a_missing_row_says_which_row_to_add() -> None:
+    matrix = {op_id: row for op_id, row in MATRIX.items() if op_id != "listSites"}
+    assert matrix_problems(dict(matrix)) == [
+        'add a MATRIX row for listSites: "listSites": (200, 200, 200, 200, 404, 401), (derived'
+        " from x-permission sites:read and rbac.ROLE_PERMISSIONS; columns superadmin, owner,"
+        " admin, member, non_member, anonymous; check it against the README's roles table)"
+    ]
+
+
+def test_a_wrong_row_says_it_disagrees() -> None:
+    matrix = {**MATRIX, "deleteOrganization": (204, 204, 204, 403, 404, 401)}
+    assert matrix_problems(dict(matrix)) == [
+        "MATRIX row deleteOrganization (204, 204, 204, 403, 404, 401) disagrees with"
+        " x-permission organizations:delete and rbac.ROLE_PERMISSIONS, which give"
+        " (204, 204, 403, 403, 404, 401): fix the one that is wrong"
+    ]
 
 
 def test_every_operation_is_guarded_or_public() -> None:
@@ -151,9 +245,11 @@ def test_every_operation_is_guarded_or_public() -> None:
 async def test_permission_matrix(
     app: FastAPI, client: httpx.AsyncClient, db: AsyncSession, operation_id: str, caller: str
 ) -> None:
+    if operation_id not in MATRIX:
+        pytest.fail(missing_row(operation_id))
     world = await build_world(db)
     operation = OPERATIONS[operation_id]
-    path_params, body = recipe(operation_id, world)
+    path_params, body = await recipe(operation, world, db)
     user = world.users[caller]
     headers = await auth_headers(app, user) if user is not None else {}
     response = await client.request(

@@ -4,6 +4,7 @@ catch the conventions they encode."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -99,4 +100,30 @@ def test_the_house_rules_moved_from_the_bundler_catch_what_it_caught(tmp_path: P
         "house-limited-responses-carry-quota-headers",
         "house-exempt-operations-document-no-429",
         "house-request-properties-no-default",
+    }
+
+
+def test_an_operation_must_document_every_status_the_service_can_answer(tmp_path: Path) -> None:
+    spec = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+    create = spec["paths"][SITES]["post"]["responses"]
+    for status in ("413", "414", "431", "503", "409"):
+        del create[status]
+    del spec["paths"][SITES]["get"]["responses"]["422"]
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(yaml.safe_dump(spec))
+    findings = {
+        (
+            finding["path"][2],
+            re.search(r"responses\[(\d+)\]", finding["message"])[1],
+            finding["code"],
+        )  # type: ignore[index]
+        for finding in lint(broken)
+    }
+    assert findings == {
+        ("post", "413", "house-every-operation-documents-the-edge-statuses"),
+        ("post", "414", "house-every-operation-documents-the-edge-statuses"),
+        ("post", "431", "house-every-operation-documents-the-edge-statuses"),
+        ("post", "503", "house-database-operations-document-503"),
+        ("post", "409", "house-writes-document-409"),
+        ("get", "422", "house-every-operation-documents-the-edge-statuses"),
     }

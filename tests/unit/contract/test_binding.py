@@ -15,6 +15,7 @@ from app.contract.binding import (
     function_name,
 )
 from app.contract.context import RequestContext
+from app.domain.pagination import Page
 from generated.models import Site, SiteCreate
 from generated.operations import OPERATIONS
 from generated.protocols import SitesOperations
@@ -34,6 +35,26 @@ class RenamedParameter(SiteHandlers):
 
 class WrongType(SiteHandlers):
     async def create_site(self, ctx: RequestContext, *, org_id: str, body: SiteCreate) -> Site:  # type: ignore[override]
+        raise NotImplementedError
+
+
+class MissingFilter(SiteHandlers):
+    async def list_sites(  # type: ignore[override]
+        self,
+        ctx: RequestContext,
+        *,
+        org_id: uuid.UUID,
+        page: int,
+        per_page: int,
+        cursor: str | None,
+        q: str | None,
+        sort: str,
+    ) -> Page[Site]:
+        raise NotImplementedError
+
+
+class ReorderedKeywords(SiteHandlers):
+    async def get_site(self, ctx: RequestContext, *, site_id: uuid.UUID, org_id: uuid.UUID) -> Site:  # type: ignore[override]
         raise NotImplementedError
 
 
@@ -62,6 +83,19 @@ def test_real_handlers_match() -> None:
 def test_mismatches_name_the_operation(implementation: object, message: str) -> None:
     problems = check_implementation(SitesOperations, implementation, OPERATIONS)
     assert any(problem.startswith(message) for problem in problems), problems
+
+
+def test_a_parameter_mismatch_lists_parameters_in_the_protocols_order() -> None:
+    (problem,) = check_implementation(SitesOperations, MissingFilter(), OPERATIONS)
+    assert problem == (
+        "listSites: MissingFilter.list_sites() parameters (ctx, *org_id, *page, *per_page,"
+        " *cursor, *q, *sort) should be (ctx, *org_id, *page, *per_page, *cursor, *q, *status,"
+        " *sort) as in the spec"
+    )
+
+
+def test_keyword_parameters_may_come_in_any_order() -> None:
+    assert check_implementation(SitesOperations, ReorderedKeywords(), OPERATIONS) == []
 
 
 def test_bind_routes_refuses_missing_and_unknown_tags() -> None:
