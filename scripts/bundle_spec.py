@@ -39,6 +39,8 @@ KIND_ORDER = (
     "examples",
     "links",
 )
+METHODS = ("get", "put", "post", "patch", "delete", "head", "options", "trace")
+"""The HTTP methods a path item may hold operations for."""
 YAML_HEADER = "# Bundled from openapi/ by `make generate`; do not edit (edit openapi/ instead).\n"
 
 
