@@ -74,6 +74,20 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"make check-generated$", ("ci", "make check-generated")),
     (r"make migrate$", ("test", QUICK_START)),
     (
+        r"make resource( NAME=\w+)?$",
+        (
+            "test",
+            "tests/unit/test_new_resource.py::test_a_scaffolded_resource_passes_lint_and_tests",
+        ),
+    ),
+    (
+        r"make migrations$",
+        (
+            "test",
+            MAKEFILE + "make_migrations_on_a_fresh_clone_writes_a_lint_clean_migration",
+        ),
+    ),
+    (
         r'make migrations m="[^"]*"$',
         (
             "test",
