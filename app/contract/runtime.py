@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
-from app.contract.authorization import authorize, finish_unit_of_work
+from app.contract.authorization import READ_ONLY_METHODS, authorize, finish_unit_of_work
 from app.contract.context import RequestContext
 from app.contract.envelopes import respond_empty, respond_page, respond_single
 from app.data.unit_of_work import with_retries
@@ -20,8 +20,9 @@ from app.domain.pagination import Page
 class UnitOfWorkRoute(APIRoute):
     """A route that finishes the request's unit of work after its handler: commits or rolls
     back once the response is serialized and before anything is sent, so a failed commit is a
-    problem response, never a 200 followed by lost data. A unit of work the database ended with
-    a deadlock or serialization failure runs again (app.data.unit_of_work.with_retries)."""
+    problem response, never a 200 followed by lost data. A writing unit of work the database
+    ended with a deadlock or serialization failure runs again (app.data.unit_of_work.with_retries);
+    a read runs in autocommit, where no transaction can collide, so it is not wrapped."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -38,7 +39,8 @@ class UnitOfWorkRoute(APIRoute):
         async def handle_in_unit_of_work(request: Request) -> Response:
             return await with_retries(lambda: attempt(request))
 
-        return handle_in_unit_of_work
+        reads_only = self.methods is not None and self.methods <= READ_ONLY_METHODS
+        return attempt if reads_only else handle_in_unit_of_work
 
 
 def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:
