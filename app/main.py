@@ -16,7 +16,7 @@ from fastapi.telemetry import TelemetryConfig
 from opentelemetry.trace import TracerProvider
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app.access.bootstrap import ensure_first_superuser
+from app.access.bootstrap import StartupTasks
 from app.access.passwords import PasswordHasher
 from app.access.rate_limits import RateLimiter
 from app.access.tokens import TokenService
@@ -68,6 +68,7 @@ def implementations(
     tokens: TokenService,
     passwords: PasswordHasher,
     limiter: RateLimiter,
+    startup: StartupTasks,
 ) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
     # Health probes answer well within the request deadline, so a hung database is named in a
@@ -75,7 +76,7 @@ def implementations(
     probe_timeout = min(settings.DB_STATEMENT_TIMEOUT_SECONDS, settings.REQUEST_TIMEOUT_SECONDS / 2)
     return HandlerSet(
         auth=AuthHandlers(tokens, passwords),
-        health=HealthHandlers(database, head_revision(), limiter, probe_timeout),
+        health=HealthHandlers(database, head_revision(), limiter, probe_timeout, startup),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),
@@ -110,10 +111,11 @@ def create_app(
     tokens = TokenService(settings)
     passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
+    startup = StartupTasks(database, settings, passwords)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await ensure_first_superuser(database, settings, passwords)
+        await startup.start()  # retried in the background: a database down leaves us unready
         if metrics is not None:
             metrics.start()
         # Everything loaded so far lives as long as the process: out of the collector's sight,
@@ -121,6 +123,7 @@ def create_app(
         # pauses in the latency tail).
         gc.freeze()
         yield
+        await startup.stop()
         await settle(ABANDONED_GRACE_SECONDS)
         await limiter.close()
         await database.dispose()
@@ -148,9 +151,12 @@ def create_app(
     app.state.tokens = tokens
     app.state.passwords = passwords
     app.state.rate_limiter = limiter
+    app.state.startup = startup
     app.state.metrics = metrics
     bind_routes(
-        app.router, implementations(settings, database, tokens, passwords, limiter), OPERATIONS
+        app.router,
+        implementations(settings, database, tokens, passwords, limiter, startup),
+        OPERATIONS,
     )
     install_docs(app)
     if metrics is not None:

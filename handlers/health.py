@@ -1,5 +1,6 @@
-"""Health: getLiveness, getReadiness (database reachable and migrated), getDependencies
-(database, and Redis when it holds the rate limits: optional, since limits fail open)."""
+"""Health: getLiveness, getReadiness (database reachable and migrated, start-up tasks done),
+getDependencies (database, and Redis when it holds the rate limits: optional, since limits fail
+open)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from app.access.bootstrap import StartupTasks
 from app.access.rate_limits import RateLimiter
 from app.contract.runtime import RequestContext
 from app.data.bounded_wait import within
@@ -71,8 +73,10 @@ class HealthHandlers:
         expected_revision: str | None,
         limiter: RateLimiter,
         probe_timeout: float,
+        startup: StartupTasks,
     ) -> None:
         self.database = database
+        self.startup = startup
         self.expected_revision = expected_revision
         self.limiter = limiter
         self.probe_timeout = probe_timeout
@@ -97,12 +101,24 @@ class HealthHandlers:
             raise CheckFailed(f"schema at {current}, this release expects {self.expected_revision}")
         return f"at {current}"
 
+    async def _startup(self) -> str | None:
+        if not self.startup.done:
+            raise CheckFailed("start-up tasks pending (retrying)")
+        return None
+
     async def get_liveness(self, ctx: RequestContext) -> HealthReport:
         return HealthReport(status=HealthStatus.pass_, checks=[])
 
     async def get_readiness(self, ctx: RequestContext) -> HealthReport:
         return report(
-            await self._checks(ctx, {"database": self._database, "migrations": self._migrations})
+            await self._checks(
+                ctx,
+                {
+                    "database": self._database,
+                    "migrations": self._migrations,
+                    "startup": self._startup,
+                },
+            )
         )
 
     async def _redis(self) -> str | None:
