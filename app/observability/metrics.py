@@ -8,10 +8,18 @@ request, a fifth of a liveness probe). Request metrics are labelled by operation
 raw path.
 
 Several uvicorn workers: set PROMETHEUS_MULTIPROC_DIR (the image does). Each worker writes its
-values to a file of its own there every FLUSH_SECONDS and when it stops, and a scrape adds up
-every worker's file (its own values read live), so whichever worker answers reports the whole
+values to a file of its own there every FLUSH_SECONDS, when it stops, and before it answers a
+scrape; a scrape adds up every worker's file, so whichever worker answers reports the whole
 server, at most FLUSH_SECONDS behind. A dead worker's counters and histograms stay in the sums,
 as totals must; its gauges (requests in flight, connections) do not.
+
+No counter, histogram bucket or sum ever goes down, even when a worker or the whole instance is
+SIGKILLed (keep the directory across restarts, as the pod's emptyDir is): a scrape reports only
+values already on disk (the answering worker's, written just before), and files only grow.
+A flush every FLUSH_SECONDS alone lost a killed worker's last second, already reported, and the
+next scrape went down (80 -> 50): a false counter reset. prometheus-client's multiprocess mode
+(a memory-mapped write per update) also holds, at a cost per request measured in
+docs/performance.md ("Metrics across workers"); writing at each scrape costs one write per scrape.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ import logging
 import os
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -233,10 +241,10 @@ class WorkerFiles:
         if self.path.exists():  # a restarted container reusing the pid: keep its totals
             self.path.rename(directory / f"retired-{self.pid}-{time.time_ns()}.json")
 
-    def write(self, values: Values) -> None:
-        """Replace this worker's file with ``values`` (atomically)."""
+    def write(self, dumped: dict[str, list[list[Any]]]) -> None:
+        """Replace this worker's file with ``dumped`` values (atomically)."""
         partial = self.path.with_suffix(".partial")
-        partial.write_text(json.dumps(values.dump()))
+        partial.write_text(json.dumps(dumped))
         partial.replace(self.path)
 
     def others(self) -> Iterator[tuple[bool, dict[str, Any]]]:
@@ -255,16 +263,24 @@ class WorkerFiles:
 class Exposition(Collector):
     """What a scrape sees: this process's values, plus every other worker's when shared."""
 
-    def __init__(self, values: Values, files: WorkerFiles | None) -> None:
+    def __init__(
+        self,
+        values: Values,
+        files: WorkerFiles | None,
+        persisted: Callable[[], dict[str, list[list[Any]]]],
+    ) -> None:
+        """``persisted``: this worker's values once on disk (when shared), so that no scrape
+        reports a count a SIGKILL could take back."""
         self.values = values
         self.files = files
+        self.persisted = persisted
 
     def collect(self) -> Iterator[Metric]:
         if self.files is None:
             yield from _families(self.values.series)
             return
         totals: dict[str, dict[Labels, list[float]]] = {name: {} for name in SPECS}
-        _added(totals, self.values.dump())
+        _added(totals, self.persisted())
         for alive, dumped in self.files.others():
             _added(totals, dumped, gauges=alive)  # a gone worker's totals hold, its gauges not
         yield from _families(totals)
@@ -302,8 +318,9 @@ class Metrics:
         several run."""
         self.values = Values()
         self.files = WorkerFiles(Path(directory)) if directory else None
+        self._persisted: dict[str, list[list[Any]]] = {}
         self.registry = CollectorRegistry()
-        self.registry.register(Exposition(self.values, self.files))
+        self.registry.register(Exposition(self.values, self.files, self._persist))
         self.values.set("orgsites_build_info", (version, revision), 1)
         self.in_flight = self.values.numbers("orgsites_http_requests_in_flight")
         self._requests: dict[tuple[str, str, int], tuple[list[float], list[float]]] = {}
@@ -359,13 +376,20 @@ class Metrics:
             await asyncio.sleep(FLUSH_SECONDS)
             self._write()
 
+    def _persist(self) -> dict[str, list[list[Any]]]:
+        """Write this worker's values and return them; if the write fails, the values last
+        written (a scrape never reports what a SIGKILL could lose)."""
+        self._write()
+        return self._persisted
+
     def _write(self) -> None:
         """Write this worker's file; a failure (a full or read-only volume) is logged once and
-        tried again at the next flush, never raised: it costs other workers' scrapes this one's
-        latest counts, and nothing else."""
+        tried again at the next flush, never raised: it costs scrapes this worker's latest
+        counts, and nothing else."""
         assert self.files is not None  # noqa: S101 - called only with files
+        dumped = self.values.dump()
         try:
-            self.files.write(self.values)
+            self.files.write(dumped)
         except OSError as error:
             if not self._write_failing:
                 logger.warning(
@@ -376,6 +400,7 @@ class Metrics:
                 )
             self._write_failing = True
             return
+        self._persisted = dumped
         if self._write_failing:
             logger.warning("this worker's metrics are written to %s again", self.files.directory)
             self._write_failing = False
