@@ -42,7 +42,7 @@ from app.observability.tracing_http import TracingMiddleware
 from generated.operations import OPERATIONS
 from generated.protocols import HandlerSet
 from handlers.auth import AuthHandlers
-from handlers.health import HealthHandlers
+from handlers.health import HealthHandlers, ignore_failure
 from handlers.members import MemberHandlers
 from handlers.organizations import OrganizationHandlers
 from handlers.sites import SiteHandlers
@@ -69,6 +69,7 @@ def implementations(
     passwords: PasswordHasher,
     limiter: RateLimiter,
     startup: StartupTasks,
+    metrics: Metrics | None,
 ) -> HandlerSet:
     """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
     # Health probes answer well within the request deadline, so a hung database is named in a
@@ -76,7 +77,14 @@ def implementations(
     probe_timeout = min(settings.DB_STATEMENT_TIMEOUT_SECONDS, settings.REQUEST_TIMEOUT_SECONDS / 2)
     return HandlerSet(
         auth=AuthHandlers(tokens, passwords),
-        health=HealthHandlers(database, head_revision(), limiter, probe_timeout, startup),
+        health=HealthHandlers(
+            database,
+            head_revision(),
+            limiter,
+            probe_timeout,
+            startup,
+            metrics.check_failed if metrics else ignore_failure,
+        ),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),
@@ -155,7 +163,7 @@ def create_app(
     app.state.metrics = metrics
     bind_routes(
         app.router,
-        implementations(settings, database, tokens, passwords, limiter, startup),
+        implementations(settings, database, tokens, passwords, limiter, startup, metrics),
         OPERATIONS,
     )
     install_docs(app)

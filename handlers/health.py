@@ -19,6 +19,9 @@ from app.observability.logs import describe_error
 from generated.models import HealthCheck, HealthReport, HealthStatus
 
 Probe = Callable[[], Awaitable[str | None]]
+FailureObserver = Callable[[str], None]
+"""Told the name of each check that failed (the metrics: a probe reaches an unready pod when no
+client does, so the database-unavailable alert hears of an outage from the probes)."""
 """Raises when the dependency is down; may return a detail worth reporting."""
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,18 @@ class CheckFailed(Exception):
     """A probe's verdict, worded for anyone to read (no driver text)."""
 
 
-async def run_check(name: str, probe: Probe, *, bound: float, request_id: str) -> HealthCheck:
+def ignore_failure(check: str) -> None:
+    """The failure observer when metrics are off."""
+
+
+async def run_check(
+    name: str,
+    probe: Probe,
+    *,
+    bound: float,
+    request_id: str,
+    failed: FailureObserver = ignore_failure,
+) -> HealthCheck:
     """Run one probe within ``bound`` seconds, timing it; a failure becomes a failed check whose
     detail says only what failed (`unreachable`, `timed out`); the cause goes to the log."""
     started = time.perf_counter()
@@ -45,6 +59,7 @@ async def run_check(name: str, probe: Probe, *, bound: float, request_id: str) -
         logger.warning(
             "health check %s failed (request %s): %s", name, request_id, describe_error(exc)
         )
+        failed(name)
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
     return HealthCheck(name=name, status=status, latency_ms=latency_ms, detail=detail)
 
@@ -74,9 +89,11 @@ class HealthHandlers:
         limiter: RateLimiter,
         probe_timeout: float,
         startup: StartupTasks,
+        failed: FailureObserver = ignore_failure,
     ) -> None:
         self.database = database
         self.startup = startup
+        self.failed = failed
         self.expected_revision = expected_revision
         self.limiter = limiter
         self.probe_timeout = probe_timeout
@@ -85,7 +102,13 @@ class HealthHandlers:
         return list(
             await asyncio.gather(
                 *(
-                    run_check(name, probe, bound=self.probe_timeout, request_id=ctx.request_id)
+                    run_check(
+                        name,
+                        probe,
+                        bound=self.probe_timeout,
+                        request_id=ctx.request_id,
+                        failed=self.failed,
+                    )
                     for name, probe in probes.items()
                 )
             )

@@ -97,6 +97,12 @@ SPECS: dict[str, Spec] = {
         "Requests answered 503 database_unavailable (database down or too slow, pool exhausted, "
         "request deadline).",
     ),
+    "orgsites_health_check_failures": Spec(
+        "counter",
+        "Health checks that failed (readiness and dependency probes), by check: database, "
+        "migrations, startup, redis. The probes reach an unready pod when no client does.",
+        ("check",),
+    ),
     "orgsites_rate_limit_rejections": Spec(
         "counter",
         "Requests refused 429 by a rate limit, by policy and what was counted.",
@@ -128,6 +134,9 @@ RATE_LIMIT_SCOPES = {
 }
 """The (policy, scope) labels of each rate-limit counter (app.access.rate_limit_policy)."""
 LOGIN_OUTCOMES = {200: "success", 401: "invalid_credentials", 429: "rate_limited"}
+HEALTH_CHECKS = ("database", "migrations", "startup", "redis")
+"""The health checks (handlers.health), exported at zero from the start: an alert's increase()
+then counts a pod's very first failure too."""
 
 
 def observe(histogram: list[float], buckets: tuple[float, ...], value: float) -> None:
@@ -323,6 +332,8 @@ class Metrics:
         self.registry.register(Exposition(self.values, self.files, self._persist))
         self.values.set("orgsites_build_info", (version, revision), 1)
         self.in_flight = self.values.numbers("orgsites_http_requests_in_flight")
+        for check in HEALTH_CHECKS:
+            self.values.numbers("orgsites_health_check_failures", (check,))
         self._requests: dict[tuple[str, str, int], tuple[list[float], list[float]]] = {}
         self._flushing: asyncio.Task[None] | None = None
         self._write_failing = False
@@ -345,6 +356,10 @@ class Metrics:
     def count(self, name: str, *labels: str) -> None:
         """Add one to the counter ``name`` (database_unavailable, logins, rate-limit rejections)."""
         self.values.add(name, labels)
+
+    def check_failed(self, check: str) -> None:
+        """A health check (database, migrations, startup, redis) failed."""
+        self.values.add("orgsites_health_check_failures", (check,))
 
     def pool(self, name: str, size: int) -> PoolMetrics:
         """The metrics of the connection pool ``name`` (orm, reads)."""

@@ -140,6 +140,13 @@ async def test_database_unavailable_answers_are_counted(tmp_path: Path) -> None:
         samples = await scrape(client)
     assert value(samples, "orgsites_database_unavailable_total") == 2  # not the health probe
     assert requests(samples, "getReadiness", "GET", "5xx") == 1
+    # The probe's failed checks, for the alert when no client request reaches an unready pod.
+    failed = difference(samples, {}, "orgsites_health_check_failures_total")
+    assert failed == {
+        frozenset({("check", "database")}): 1,
+        frozenset({("check", "migrations")}): 1,
+    }
+    assert ("orgsites_health_check_failures_total", frozenset({("check", "startup")})) in samples
 
 
 async def test_pools_report_their_size_and_give_every_connection_back(
