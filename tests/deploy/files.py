@@ -160,9 +160,15 @@ def objects(kind: str) -> list[dict[str, Any]]:
     return [item for item in found if item["kind"] == kind]
 
 
-def only(kind: str) -> dict[str, Any]:
-    """The one object of this kind among the kustomization's resources."""
-    (item,) = objects(kind)
+def only(kind: str, name: str = "orgsites-api") -> dict[str, Any]:
+    """The one object of this kind among the kustomization's resources, of the API (any name
+    but PgBouncer's) or of ``name`` (`pgbouncer`)."""
+    (item,) = [
+        item
+        for item in objects(kind)
+        if (item["metadata"].get("labels", {}).get("app.kubernetes.io/name") == "pgbouncer")
+        == (name == "pgbouncer")
+    ]
     return item
 
 

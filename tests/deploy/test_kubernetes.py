@@ -6,9 +6,11 @@ from typing import Any
 
 import pytest
 
+from app.main import ABANDONED_GRACE_SECONDS
 from tests.deploy.files import K8S, container, kustomization, manifest, only
 
 POD_OWNERS = ("Deployment", "Job")
+SECRET_EXAMPLES = ("secret.example.yaml", "pgbouncer-secret.example.yaml")
 
 
 def _pod_spec(kind: str) -> dict[str, Any]:
@@ -16,14 +18,15 @@ def _pod_spec(kind: str) -> dict[str, Any]:
     return spec
 
 
-def test_kustomization_lists_every_manifest_but_the_secret_example() -> None:
+def test_kustomization_lists_every_manifest_but_the_secret_examples() -> None:
     files = {path.name for path in K8S.glob("*.yaml")}
     listed = set(kustomization()["resources"])
-    assert listed == files - {"kustomization.yaml", "secret.example.yaml"}
+    assert listed == files - {"kustomization.yaml", *SECRET_EXAMPLES}
 
 
-def test_the_secret_example_holds_no_real_secrets() -> None:
-    secret = manifest("secret.example.yaml")
+@pytest.mark.parametrize("name", SECRET_EXAMPLES)
+def test_the_secret_examples_hold_no_real_secrets(name: str) -> None:
+    secret = manifest(name)
     assert secret["kind"] == "Secret"
     for key, value in secret["stringData"].items():
         assert value == "" or "REPLACE-ME" in value, key
@@ -76,8 +79,8 @@ def test_probes_use_the_health_endpoints() -> None:
 
 def test_deployment_and_job_run_the_same_image() -> None:
     assert container(only("Deployment"))["image"] == container(only("Job"))["image"]
-    (image,) = kustomization()["images"]
-    assert image["name"] == container(only("Deployment"))["image"]
+    names = {image["name"] for image in kustomization()["images"]}
+    assert names == {container(only("Deployment"))["image"], "pgbouncer"}
 
 
 def test_the_autoscaler_owns_the_replica_count() -> None:
@@ -107,11 +110,82 @@ def test_service_and_budget_select_the_api_pods_only() -> None:
 
 
 def test_shutdown_fits_in_the_grace_period() -> None:
+    """preStop (the pod leaves the Service while still serving), then uvicorn's graceful
+    shutdown, then the app's own wind-down of requests cut off by their deadline."""
     pod, api = _pod_spec("Deployment"), container(only("Deployment"))
     pre_stop = int(api["lifecycle"]["preStop"]["exec"]["command"][1])
     args = api["args"]
     graceful = int(args[args.index("--timeout-graceful-shutdown") + 1])
-    assert pod["terminationGracePeriodSeconds"] > pre_stop + graceful
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + graceful + ABANDONED_GRACE_SECONDS
+    # Endpoints are removed once the pod terminates; the pause covers their propagation, and
+    # readiness (what takes a pod out while its database is down) answers within its timeout.
+    probe = api["readinessProbe"]
+    assert pre_stop >= probe["periodSeconds"]
+    assert probe["timeoutSeconds"] * 2 <= int(only("ConfigMap")["data"]["REQUEST_TIMEOUT_SECONDS"])
+
+
+def test_the_autoscaler_keeps_serving_through_a_disruption() -> None:
+    """The budget lets a drain take fewer pods than the autoscaler's minimum."""
+    minimum = only("HorizontalPodAutoscaler")["spec"]["minReplicas"]
+    assert only("PodDisruptionBudget")["spec"]["maxUnavailable"] < minimum
+
+
+def pgbouncer_settings() -> dict[str, str]:
+    ini = only("ConfigMap", "pgbouncer")["data"]["pgbouncer.ini"]
+    settings = {}
+    for line in ini.splitlines():
+        name, equals, value = line.partition("=")
+        if equals and not line.lstrip().startswith(";"):
+            settings[name.strip()] = value.strip()
+    return settings
+
+
+def test_pgbouncer_runs_in_transaction_mode_and_the_api_prepares_nothing_then() -> None:
+    settings = pgbouncer_settings()
+    assert settings["pool_mode"] == "transaction"
+    assert settings["ignore_startup_parameters"] == "options"
+    (image,) = [i for i in kustomization()["images"] if i["name"] == "pgbouncer"]
+    major, minor = (int(part) for part in image["newTag"].split(".")[:2])
+    tracks_prepared = (major, minor) >= (1, 21) and int(
+        settings.get("max_prepared_statements", "0")
+    ) > 0
+    api = only("ConfigMap")["data"]
+    assert api["DB_PREPARED_STATEMENTS"] == ("true" if tracks_prepared else "false")
+    assert int(settings["max_client_conn"]) >= (
+        only("HorizontalPodAutoscaler")["spec"]["maxReplicas"]
+        * int(api["WEB_CONCURRENCY"])
+        * 2
+        * (int(api["DB_POOL_SIZE"]) + int(api["DB_MAX_OVERFLOW"]))
+    )
+
+
+def test_the_api_reaches_postgresql_through_pgbouncer() -> None:
+    service = only("Service", "pgbouncer")
+    url = manifest("secret.example.yaml")["stringData"]["DATABASE_URL"]
+    port = service["spec"]["ports"][0]["port"]
+    assert f"@{service['metadata']['name']}:{port}/" in url
+    assert service["spec"]["selector"].items() <= (
+        only("Deployment", "pgbouncer")["spec"]["template"]["metadata"]["labels"].items()
+    )
+
+
+def test_pgbouncer_pods_are_locked_down_and_drain_within_their_grace_period() -> None:
+    deployment = only("Deployment", "pgbouncer")
+    pod, bouncer = deployment["spec"]["template"]["spec"], container(deployment)
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert bouncer["securityContext"]["readOnlyRootFilesystem"] is True
+    assert bouncer["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    pre_stop = int(bouncer["lifecycle"]["preStop"]["exec"]["command"][1])
+    drain = int(pgbouncer_settings()["shutdown_wait_timeout"])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + drain
+    budget = only("PodDisruptionBudget", "pgbouncer")["spec"]
+    assert budget["maxUnavailable"] < deployment["spec"]["replicas"]
+    assert budget["selector"]["matchLabels"].items() <= pod_labels(deployment).items()
+
+
+def pod_labels(owner: dict[str, Any]) -> dict[str, str]:
+    labels: dict[str, str] = owner["spec"]["template"]["metadata"]["labels"]
+    return labels
 
 
 def test_everything_lands_in_one_restricted_namespace() -> None:
