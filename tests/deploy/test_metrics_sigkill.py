@@ -139,3 +139,32 @@ def test_no_counter_goes_down_when_workers_are_killed_right_after_a_scrape(
                 connection.close()
                 assert decreases(reported, after) == {}
                 reported = after
+
+
+def test_no_counter_goes_down_when_the_whole_instance_is_killed_and_restarted(
+    tmp_path: Path,
+) -> None:
+    """The container restarts on the same volume (the pod's emptyDir): the new server's scrapes
+    start from the killed one's totals."""
+    env = environment(
+        migrated_sqlite(tmp_path),
+        WEB_CONCURRENCY="2",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    port = free_port()
+    with serving(for_loopback(image_cmd(), port), env, tmp_path / "first.log") as server:
+        wait_for(lambda: len(workers(server.pid)) == 2, "two workers")
+        reported, connection = burst_then_scrape(port)
+        everyone = [server.pid, *workers(server.pid)]
+        for pid in everyone:
+            os.kill(pid, signal.SIGKILL)
+        connection.close()
+        server.wait()
+    port = free_port()
+    with serving(for_loopback(image_cmd(), port), env, tmp_path / "second.log"):
+        for _ in range(SCRAPES_AFTER):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            after = parse(get(connection, "/metrics").decode())
+            connection.close()
+            assert decreases(reported, after) == {}
+            reported = after
