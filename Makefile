@@ -26,7 +26,7 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 .DEFAULT_GOAL := help
 .PHONY: help install tools lock run migrate migrations resource test contract contract-deep lint format generate \
 	check-generated check-deploy check-alerts prometheus-rule container-test docs clean sdk sdk-check \
-	breaking spec-lint test-tools bench bench-scale
+	breaking spec-lint test-tools bench bench-scale bench-capacity
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -175,3 +175,8 @@ bench: $(STAMP) ## Throughput vs a bare FastAPI app, interleaved (BENCH_DATABASE
 
 bench-scale: $(STAMP) ## List latency and query plans at 10k and 1M sites (needs BENCH_DATABASE_URL)
 	$(BIN)/python -m scripts.bench.scale
+
+# Starts its own PgBouncer, HAProxy and redis-server on CAPACITY_PORT (default 25000) and the 20
+# ports after it; docs/capacity.md holds its figures.
+bench-capacity: $(STAMP) ## Throughput and CPU per request of 1, 2 and 3 instances behind HAProxy and PgBouncer (BENCH_DATABASE_URL; wrk, haproxy, pgbouncer, redis-server)
+	$(BIN)/python -m scripts.bench.capacity

@@ -64,9 +64,11 @@ def why_unavailable() -> str | None:
 class PgBouncer:
     """One pgbouncer process and its configuration, in transaction mode."""
 
-    def __init__(self, directory: Path, server_url: str, *, prepared_statements: int) -> None:
+    def __init__(
+        self, directory: Path, server_url: str, *, prepared_statements: int, port: int = 0
+    ) -> None:
         self.directory = directory
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = directory / "pgbouncer.log"
         server = make_url(server_url)
@@ -146,16 +148,21 @@ class PgBouncer:
 
 
 @contextmanager
-def pgbouncer(server_url: str, *, prepared_statements: int = 0) -> Iterator[PgBouncer]:
+def pgbouncer(
+    server_url: str, *, prepared_statements: int = 0, port: int = 0
+) -> Iterator[PgBouncer]:
     """A started PgBouncer in front of ``server_url``'s database, stopped afterwards;
-    ``prepared_statements`` is max_prepared_statements where the version knows it (1.21+)."""
+    ``prepared_statements`` is max_prepared_statements where the version knows it (1.21+);
+    ``port``: where it listens (default: a free one)."""
     directory = Path(tempfile.mkdtemp(prefix="pgbouncer-"))
     bouncer: PgBouncer | None = None
     try:
         user = server_user()
         if user is not None:
             shutil.chown(directory, user=user)
-        bouncer = PgBouncer(directory, server_url, prepared_statements=prepared_statements)
+        bouncer = PgBouncer(
+            directory, server_url, prepared_statements=prepared_statements, port=port
+        )
         bouncer.start()
         yield bouncer
     finally:

@@ -48,11 +48,12 @@ def rss_mb(pid: int) -> float:
 
 @contextmanager
 def serve(
-    app: str, env: dict[str, str], *, workers: int = 1, root: Path = ROOT
+    app: str, env: dict[str, str], *, workers: int = 1, root: Path = ROOT, port: int = 0
 ) -> Iterator[Server]:
     """`uvicorn <app>` on 127.0.0.1, configured by env only, until the block ends; ``root``: the
-    checkout whose code it serves (another one's for a comparison, scripts.bench.compare)."""
-    port = free_port()
+    checkout whose code it serves (another one's for a comparison, scripts.bench.compare);
+    ``port``: where it listens (default: a free one)."""
+    port = port or free_port()
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--no-proxy-headers", "--workers", str(workers)]
     command += ["--http", "app.edge.server_protocol:BoundedHeadProtocol"]  # as deployed

@@ -154,6 +154,7 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     # Performance: benchmarks never run in CI; the tools are shown to work.
     (r"(BENCH_DATABASE_URL=\S+\s+)?(BENCH_REDIS_URL=\S+\s+)?make bench$", ("dry-run", "bench")),
     (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-scale$", ("dry-run", "bench-scale")),
+    (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-capacity$", ("dry-run", "bench-capacity")),
     (
         r"FIRST_SUPERUSER_EMAIL=\S+ FIRST_SUPERUSER_PASSWORD=\S+\s+RATE_LIMIT_ENABLED=false "
         r"make run &$",
