@@ -69,11 +69,13 @@ class HealthHandlers:
         self,
         database: Database,
         expected_revision: str | None,
+        known_revisions: frozenset[str],
         limiter: RateLimiter,
         probe_timeout: float,
     ) -> None:
         self.database = database
         self.expected_revision = expected_revision
+        self.known_revisions = known_revisions
         self.limiter = limiter
         self.probe_timeout = probe_timeout
 
@@ -93,9 +95,14 @@ class HealthHandlers:
 
     async def _migrations(self) -> str | None:
         current = await self.database.current_revision()
-        if current != self.expected_revision:
-            raise CheckFailed(f"schema at {current}, this release expects {self.expected_revision}")
-        return f"at {current}"
+        if current == self.expected_revision:
+            return f"at {current}"
+        if current is not None and current not in self.known_revisions:
+            # A later release's migration, applied while this release still serves: migrations
+            # are expand-only until every instance runs the release that needs them, so this
+            # release keeps working on that schema (docs/deployment.md, rolling migrations).
+            return f"at {current}, newer than this release's {self.expected_revision}"
+        raise CheckFailed(f"schema at {current}, this release expects {self.expected_revision}")
 
     async def get_liveness(self, ctx: RequestContext) -> HealthReport:
         return HealthReport(status=HealthStatus.pass_, checks=[])
