@@ -1,0 +1,72 @@
+"""The live cluster for `make cluster-test`: scripts/cluster's supervisor on a private PostgreSQL
+(tests/private_postgres.py; this suite restarts it), with rate limits small enough to reach.
+Every test here is marked `cluster` and left out of `make test`."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.cluster.layout import Layout, Ports
+from scripts.cluster.supervisor import Cluster
+from tests.cluster.api import Api
+from tests.private_postgres import PrivateCluster, private_cluster, why_unavailable
+
+HERE = Path(__file__).parent
+PER_ACCOUNT_SIGN_INS = 5
+"""RATE_LIMIT_LOGIN_PER_EMAIL (the default) of the cluster."""
+PER_USER_REQUESTS = 150
+"""RATE_LIMIT_AUTHENTICATED of the cluster: the load clients stay below it, each as a user of
+its own; the limit check goes past it."""
+LIMITS = {
+    "RATE_LIMIT_LOGIN_PER_EMAIL": f"{PER_ACCOUNT_SIGN_INS}/minute",
+    "RATE_LIMIT_AUTHENTICATED": f"{PER_USER_REQUESTS}/minute",
+    # Every test client is 127.0.0.1: per-IP limits would only measure the suite itself.
+    "RATE_LIMIT_LOGIN_PER_IP": "100000/minute",
+    "RATE_LIMIT_ANONYMOUS": "100000/minute",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(HERE):
+            item.add_marker(pytest.mark.cluster)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PrivateCluster]:
+    """A private PostgreSQL on the cluster's port range, which a test may stop and start."""
+    reason = why_unavailable()
+    if reason is not None:
+        pytest.fail(f"the cluster tests need a private PostgreSQL: {reason}")
+    with private_cluster(port=Ports().postgres) as server:
+        server.create_database("orgsites")
+        yield server
+
+
+@pytest.fixture(scope="session")
+def cluster(postgres: PrivateCluster) -> Iterator[Cluster]:
+    """The cluster, started once for the session and stopped at its end."""
+    with tempfile.TemporaryDirectory(prefix="cluster-test-") as run_dir:
+        layout = Layout(
+            database_url=postgres.url("orgsites"), run_dir=Path(run_dir), extra_env=LIMITS
+        )
+        running = Cluster(layout)
+        try:
+            running.start()
+            yield running
+        except BaseException:
+            for process in running.processes():
+                print(f"---- {process.name} ----\n{process.log_tail()}")
+            raise
+        finally:
+            running.stop()
+
+
+@pytest.fixture(scope="session")
+def api(cluster: Cluster) -> Api:
+    """Calls to the cluster, through HAProxy or one instance."""
+    return Api(cluster.layout)
