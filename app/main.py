@@ -75,9 +75,7 @@ def implementations(
     probe_timeout = min(settings.DB_STATEMENT_TIMEOUT_SECONDS, settings.REQUEST_TIMEOUT_SECONDS / 2)
     return HandlerSet(
         auth=AuthHandlers(tokens, passwords),
-        health=HealthHandlers(
-            database, head_revision(), known_revisions(), limiter, probe_timeout
-        ),
+        health=HealthHandlers(database, head_revision(), known_revisions(), limiter, probe_timeout),
         members=MemberHandlers(),
         organizations=OrganizationHandlers(),
         sites=SiteHandlers(),

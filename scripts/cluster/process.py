@@ -3,6 +3,7 @@ too), its output in a log file, stopped gently or killed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,7 +56,8 @@ class Process:
 
     @property
     def pid(self) -> int:
-        assert self.popen is not None, f"{self.name} was never started"
+        if self.popen is None:
+            raise RuntimeError(f"{self.name} was never started")
         return self.popen.pid
 
     def wait_until(self, what: str, ready: Callable[[], bool]) -> None:
@@ -66,16 +68,16 @@ class Process:
             if not self.running:
                 raise RuntimeError(f"{self.name} exited before {what}:\n{self.log_tail()}")
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.name}: no {what} in {START_TIMEOUT} s:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.name}: no {what} in {START_TIMEOUT} s:\n{self.log_tail()}"
+                )
             time.sleep(0.2)
 
     def signal_group(self, signum: signal.Signals) -> None:
         """Send ``signum`` to the process and every process of its session (uvicorn's workers)."""
         if self.popen is not None and self.popen.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
                 os.killpg(self.popen.pid, signum)
-            except ProcessLookupError:
-                pass
 
     def stop(self, signum: signal.Signals = signal.SIGTERM) -> int | None:
         """Ask the process to stop (its main process only: uvicorn's manager stops its workers

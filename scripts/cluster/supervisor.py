@@ -39,7 +39,7 @@ def migrate(layout: Layout, *, code: Path = ROOT) -> None:
     """`alembic upgrade head` of the checkout ``code`` on PostgreSQL itself (never through
     PgBouncer: a migration is one long transaction that needs no pooling), with the instances'
     settings."""
-    subprocess.run(  # noqa: S603 - our own interpreter
+    subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
         cwd=code,
         env=parts.BASE_ENV | layout.instance_env(1) | {"DATABASE_URL": layout.database_url},
@@ -77,7 +77,9 @@ class Cluster:
         for number in range(2, INSTANCES + 1):
             self.wait_ready(number)
         self.haproxy.start()
-        self.haproxy.wait_until("a listening port", lambda: parts.accepts(self.layout.ports.haproxy))
+        self.haproxy.wait_until(
+            "a listening port", lambda: parts.accepts(self.layout.ports.haproxy)
+        )
         for number in self.instances:
             self.wait_in_rotation(number)
 
@@ -140,8 +142,8 @@ class Cluster:
             ),
             f"PgBouncer:       {layout.pgbouncer_url} -> {make_url(layout.database_url)!r}",
             f"Redis:           {layout.redis_url}",
-            f"superadmin:      {layout.credentials.admin_email} / {layout.credentials.admin_password}",
+            f"superadmin:      {layout.credentials.admin_email}"
+            f" / {layout.credentials.admin_password}",
             f"metrics token:   {layout.credentials.metrics_token}",
         ]
         return "\n".join(lines)
-

@@ -18,7 +18,7 @@ from tests.private_postgres import PrivateCluster, private_cluster, why_unavaila
 HERE = Path(__file__).parent
 PER_ACCOUNT_SIGN_INS = 5
 """RATE_LIMIT_LOGIN_PER_EMAIL (the default) of the cluster."""
-PER_USER_REQUESTS = 150
+PER_USER_REQUESTS = 600
 """RATE_LIMIT_AUTHENTICATED of the cluster: the load clients stay below it, each as a user of
 its own; the limit check goes past it."""
 LIMITS = {

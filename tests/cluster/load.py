@@ -105,10 +105,18 @@ class Load:
                 self._stop.wait(max(0.0, PACE - (time.monotonic() - started)))
 
     def _send(
-        self, http: httpx.Client, client: Client, method: str, path: str, **kwargs: object
+        self,
+        http: httpx.Client,
+        client: Client,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, int] | None = None,
+        json: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response | None:
         try:
-            answer = http.request(method, path, **kwargs)  # type: ignore[arg-type]
+            answer = http.request(method, path, params=params, json=json, headers=headers)
         except httpx.TransportError as error:
             client.failures.append(Failure(method, f"{type(error).__name__}: {error}"))
             client.statuses[0] += 1

@@ -9,7 +9,9 @@ import time
 import uuid
 from collections import Counter
 
-from tests.cluster.api import TARGETS, Api
+import httpx
+
+from tests.cluster.api import TARGETS, Api, Session, Target
 from tests.cluster.conftest import PER_ACCOUNT_SIGN_INS, PER_USER_REQUESTS
 from tests.metrics_scrape import parse, requests
 
@@ -19,16 +21,20 @@ METRICS_WAIT = 60.0
 second): a bound on waiting, not a timed assertion."""
 
 
+def me(api: Api, session: Session, target: Target) -> httpx.Response:
+    return api.call("GET", "/api/v1/users/me", target=target, session=session)
+
+
 def test_sign_out_on_one_instance_ends_the_session_on_all(api: Api) -> None:
     session = api.new_session("signout")
     for target in TARGETS:
-        assert api.call("GET", "/api/v1/users/me", target=target, session=session).status_code == 200
+        assert me(api, session, target).status_code == 200
     signed_out = api.call(
         "POST", "/api/v1/auth/logout", target=1, json={"refresh_token": session.refresh_token}
     )
     assert signed_out.status_code == 204, signed_out.text
     for target in TARGETS:
-        after = api.call("GET", "/api/v1/users/me", target=target, session=session)
+        after = me(api, session, target)
         assert after.status_code == 401, (target, after.text)
     refreshed = api.call(
         "POST", "/api/v1/auth/refresh", target=2, json={"refresh_token": session.refresh_token}
@@ -77,7 +83,7 @@ def test_the_per_user_limit_holds_across_instances(api: Api) -> None:
     extra = 20
     statuses: Counter[int] = Counter()
     for target in itertools.islice(itertools.cycle(TARGETS), PER_USER_REQUESTS + extra):
-        statuses[api.call("GET", "/api/v1/users/me", target=target, session=session).status_code] += 1
+        statuses[me(api, session, target).status_code] += 1
     assert statuses == {200: PER_USER_REQUESTS, 429: extra}
 
 
@@ -115,7 +121,7 @@ def test_metrics_of_the_instances_sum_to_the_requests_sent(api: Api) -> None:
     before = count_reads_of_me(api)
     sent = 4 * len(TARGETS)
     for target in itertools.islice(itertools.cycle(TARGETS), sent):
-        assert api.call("GET", "/api/v1/users/me", target=target, session=session).status_code == 200
+        assert me(api, session, target).status_code == 200
     deadline = time.monotonic() + METRICS_WAIT
     while (counted := count_reads_of_me(api) - before) < sent and time.monotonic() < deadline:
         time.sleep(0.5)

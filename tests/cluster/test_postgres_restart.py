@@ -39,19 +39,18 @@ def test_postgres_restart_answers_503_then_recovers(
     postgres.stop()
     try:
         # Until every instance has noticed (pooled connections fail on their next use).
-        wait_for("503 from every instance", lambda: all(read(t).status_code == 503 for t in TARGETS))
+        wait_for("503 everywhere", lambda: all(read(t).status_code == 503 for t in TARGETS))
+        down = {"name": "Down", "timezone": "UTC"}
         for target in TARGETS:
-            for answer in (
-                read(target),
-                api.call("POST", sites, target=target, session=session, json={"name": "Down", "timezone": "UTC"}),
-            ):
+            write = api.call("POST", sites, target=target, session=session, json=down)
+            for answer in (read(target), write):
                 assert answer.status_code == 503, (target, answer.text)
                 assert answer.json()["code"] == "database_unavailable"
                 assert int(answer.headers["Retry-After"]) > 0
     finally:
         postgres.start()
 
-    wait_for("200 from every instance", lambda: all(read(t).status_code == 200 for t in TARGETS))
+    wait_for("200 everywhere", lambda: all(read(t).status_code == 200 for t in TARGETS))
     for number in cluster.instances:
         cluster.wait_in_rotation(number)
     created = api.call(

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from alembic import command
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
