@@ -16,6 +16,8 @@ from tests.cluster.api import Api
 from tests.private_postgres import PrivateCluster, private_cluster, why_unavailable
 
 HERE = Path(__file__).parent
+PORTS = Ports(24200)
+"""The suite's cluster: off `make cluster`'s default ports (24000), which a test runs as written."""
 PER_ACCOUNT_SIGN_INS = 5
 """RATE_LIMIT_LOGIN_PER_EMAIL (the default) of the cluster."""
 PER_USER_REQUESTS = 600
@@ -42,7 +44,7 @@ def postgres() -> Iterator[PrivateCluster]:
     reason = why_unavailable()
     if reason is not None:
         pytest.fail(f"the cluster tests need a private PostgreSQL: {reason}")
-    with private_cluster(port=Ports().postgres) as server:
+    with private_cluster(port=PORTS.postgres) as server:
         server.create_database("orgsites")
         yield server
 
@@ -52,7 +54,10 @@ def cluster(postgres: PrivateCluster) -> Iterator[Cluster]:
     """The cluster, started once for the session and stopped at its end."""
     with tempfile.TemporaryDirectory(prefix="cluster-test-") as run_dir:
         layout = Layout(
-            database_url=postgres.url("orgsites"), run_dir=Path(run_dir), extra_env=LIMITS
+            database_url=postgres.url("orgsites"),
+            run_dir=Path(run_dir),
+            ports=PORTS,
+            extra_env=LIMITS,
         )
         running = Cluster(layout)
         try:
