@@ -27,7 +27,7 @@ def test_make_cluster_serves_until_ctrl_c(postgres: PrivateCluster) -> None:
     output.parent.mkdir(exist_ok=True)
     environment = os.environ | {"CLUSTER_DATABASE_URL": postgres.url("make_cluster")}
     with open(output, "wb") as log:
-        make = subprocess.Popen(  # noqa: S603 - make, as a user types it
+        make = subprocess.Popen(
             ["make", "cluster"],  # noqa: S607
             cwd=ROOT,
             env=environment,
