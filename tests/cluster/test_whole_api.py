@@ -16,7 +16,7 @@ from scripts.cluster.supervisor import Cluster
 from tests.cluster.api import Api
 from tests.cluster.conftest import PER_USER_REQUESTS
 
-MAX_TIME = 240
+MAX_TIME = 180
 """Seconds of schemathesis at most (fuzzing stops there; the run is bounded)."""
 RATE = PER_USER_REQUESTS * 4 // 5
 """Requests a minute: under the per-user limit, so the run reaches the handlers, not 429."""
