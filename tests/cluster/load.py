@@ -16,7 +16,8 @@ import psycopg
 from tests.cluster.api import TIMEOUT, Api, Session
 
 PACE = 0.5
-"""Seconds between one client's requests at least: 120 a minute, under the per-user limit."""
+"""Seconds between one client's requests at least: 120 a minute, so a client (a user of its own)
+stays under the per-user limit for the few minutes a check lasts."""
 READS_PER_WRITE = 3
 RETRY_PAUSE = 1.0
 RETRIES = 30
