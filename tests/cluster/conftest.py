@@ -4,7 +4,9 @@ Every test here is marked `cluster` and left out of `make test`."""
 
 from __future__ import annotations
 
+import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +38,19 @@ LIMITS = {
 }
 
 
+MEASUREMENTS: list[str] = []
+"""What the checks measured (never asserted on: the machine is noisy), printed at the end."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if MEASUREMENTS:
+        terminalreporter.section("cluster measurements")
+        for line in MEASUREMENTS:
+            terminalreporter.write_line(line)
+        load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+        terminalreporter.write_line(f"load average at the end: {load}")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(HERE):
@@ -65,7 +80,9 @@ def cluster(postgres: PrivateCluster) -> Iterator[Cluster]:
         )
         running = Cluster(layout)
         try:
+            started = time.monotonic()
             running.start()
+            MEASUREMENTS.append(f"cluster started in {time.monotonic() - started:.0f} s")
             yield running
         except BaseException:
             for process in running.processes():

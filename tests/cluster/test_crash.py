@@ -11,6 +11,7 @@ import pytest
 
 from scripts.cluster.supervisor import Cluster
 from tests.cluster.api import Api
+from tests.cluster.conftest import MEASUREMENTS
 from tests.cluster.load import Load, assert_stored_exactly_once
 
 CLIENTS = 6
@@ -37,8 +38,8 @@ def test_kill_9_of_one_instance_loses_nothing(cluster: Cluster, api: Api) -> Non
         assert down.status == "DOWN"
         load.wait_for_requests(AFTER_DOWN)
         sent_after_down = cluster.admin.servers()[name].total_sessions - down.total_sessions
-    print(
-        f"HAProxy marked {name} down about {max(detected, 0):.1f} s after kill -9; "
+    MEASUREMENTS.append(
+        f"kill -9: HAProxy marked {name} down about {max(detected, 0):.1f} s after it; "
         f"{load.answered} answers, {len(load.failures)} failed: {load.failures}"
     )
 

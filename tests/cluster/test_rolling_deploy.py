@@ -8,6 +8,7 @@ import pytest
 
 from scripts.cluster.supervisor import Cluster
 from tests.cluster.api import Api
+from tests.cluster.conftest import MEASUREMENTS
 from tests.cluster.load import Load, assert_stored_exactly_once
 
 CLIENTS = 6
@@ -22,6 +23,10 @@ def test_rolling_restart_under_load_fails_nothing(cluster: Cluster, api: Api) ->
         for number in cluster.instances:
             cluster.restart_instance(number)
             load.wait_for_requests(BETWEEN_STEPS)
+    MEASUREMENTS.append(
+        f"rolling deploy: {load.answered} answers, {len(load.failures)} failed, "
+        f"{sum(len(c.acknowledged) for c in load.clients)} creates acknowledged"
+    )
     assert load.failures == []
     assert load.answered > BETWEEN_STEPS * (len(cluster.instances) + 1)
     assert_stored_exactly_once(load, cluster.layout.database_url)

@@ -16,6 +16,7 @@ from app.data.migrations import head_revision
 from scripts.cluster.layout import ROOT
 from scripts.cluster.supervisor import Cluster, migrate
 from tests.cluster.api import Api
+from tests.cluster.conftest import MEASUREMENTS
 from tests.cluster.load import Load, assert_stored_exactly_once
 
 CLIENTS = 6
@@ -82,5 +83,9 @@ def test_expand_migration_while_old_instances_serve(
             cluster.restart_instance(number, code=release)
             load.wait_for_requests(BETWEEN_STEPS)
     assert COLUMN in columns(cluster.layout.database_url)
+    MEASUREMENTS.append(
+        f"rolling migration: {load.answered} answers, {len(load.failures)} failed, "
+        f"{sum(len(c.acknowledged) for c in load.clients)} creates acknowledged"
+    )
     assert load.failures == []
     assert_stored_exactly_once(load, cluster.layout.database_url)

@@ -14,7 +14,7 @@ import pytest
 
 from scripts.cluster.supervisor import Cluster
 from tests.cluster.api import Api
-from tests.cluster.conftest import PER_USER_REQUESTS
+from tests.cluster.conftest import MEASUREMENTS, PER_USER_REQUESTS
 
 MAX_TIME = 180
 """Seconds of schemathesis at most (fuzzing stops there; the run is bounded)."""
@@ -51,5 +51,6 @@ def test_schemathesis_through_the_cluster_finds_nothing(cluster: Cluster, api: A
         run = subprocess.run(  # noqa: S603 - the venv's schemathesis
             command, cwd=empty, env=environment, capture_output=True, text=True, check=False
         )
-    print(run.stdout[-6000:])
+    cases = [line.strip() for line in run.stdout.splitlines() if "generated," in line]
+    MEASUREMENTS.append(f"schemathesis through the cluster: {cases}")
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
