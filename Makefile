@@ -26,7 +26,7 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 .DEFAULT_GOAL := help
 .PHONY: help install tools lock run migrate migrations resource test contract contract-deep lint format generate \
 	check-generated check-deploy check-alerts prometheus-rule container-test docs clean sdk sdk-check \
-	breaking spec-lint test-tools bench bench-scale bench-capacity
+	breaking spec-lint test-tools bench bench-scale bench-capacity cluster cluster-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -172,6 +172,15 @@ clean: ## Remove caches, coverage data, the built docs and SDKs (not .venv, tool
 
 bench: $(STAMP) ## Throughput vs a bare FastAPI app, interleaved (BENCH_DATABASE_URL, default SQLite; wrk)
 	$(BIN)/python -m scripts.bench.run
+
+# Processes on loopback (ports 24000-24999), no container engine: Debian's haproxy (2.6), pgbouncer
+# (1.18) and redis-server, the local PostgreSQL (CLUSTER_DATABASE_URL, default orgsites_cluster).
+cluster: $(STAMP) ## 3 instances (2 workers each) behind HAProxy, PgBouncer (transaction mode), Redis; Ctrl-C stops
+	$(BIN)/python -m scripts.cluster
+
+# Starts a cluster of its own on a private PostgreSQL (never the shared one: it restarts it).
+cluster-test: $(STAMP) ## Consistency, rolling deploy, kill -9, rolling migration, PostgreSQL restart, schemathesis on a live cluster
+	$(BIN)/python -m pytest tests/cluster -v
 
 bench-scale: $(STAMP) ## List latency and query plans at 10k and 1M sites (needs BENCH_DATABASE_URL)
 	$(BIN)/python -m scripts.bench.scale

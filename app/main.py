@@ -24,7 +24,7 @@ from app.config.settings import Settings, get_settings
 from app.contract.binding import bind_routes
 from app.data.bounded_wait import settle
 from app.data.database import Database
-from app.data.migrations import head_revision
+from app.data.migrations import head_revision, known_revisions
 from app.domain.validators import accept_every_syntactically_valid_domain
 from app.edge.allowed_methods import AllowedMethods
 from app.edge.cors import CorsMiddleware
@@ -80,6 +80,7 @@ def implementations(
         health=HealthHandlers(
             database,
             head_revision(),
+            known_revisions(),
             limiter,
             probe_timeout,
             startup,

@@ -19,10 +19,10 @@ from app.observability.logs import describe_error
 from generated.models import HealthCheck, HealthReport, HealthStatus
 
 Probe = Callable[[], Awaitable[str | None]]
+"""Raises when the dependency is down; may return a detail worth reporting."""
 FailureObserver = Callable[[str], None]
 """Told the name of each check that failed (the metrics: a probe reaches an unready pod when no
 client does, so the database-unavailable alert hears of an outage from the probes)."""
-"""Raises when the dependency is down; may return a detail worth reporting."""
 logger = logging.getLogger(__name__)
 
 
@@ -86,6 +86,7 @@ class HealthHandlers:
         self,
         database: Database,
         expected_revision: str | None,
+        known_revisions: frozenset[str],
         limiter: RateLimiter,
         probe_timeout: float,
         startup: StartupTasks,
@@ -95,6 +96,7 @@ class HealthHandlers:
         self.startup = startup
         self.failed = failed
         self.expected_revision = expected_revision
+        self.known_revisions = known_revisions
         self.limiter = limiter
         self.probe_timeout = probe_timeout
 
@@ -120,9 +122,14 @@ class HealthHandlers:
 
     async def _migrations(self) -> str | None:
         current = await self.database.current_revision()
-        if current != self.expected_revision:
-            raise CheckFailed(f"schema at {current}, this release expects {self.expected_revision}")
-        return f"at {current}"
+        if current == self.expected_revision:
+            return f"at {current}"
+        if current is not None and current not in self.known_revisions:
+            # A later release's migration, applied while this release still serves: migrations
+            # are expand-only until every instance runs the release that needs them, so this
+            # release keeps working on that schema (docs/deployment.md, rolling migrations).
+            return f"at {current}, newer than this release's {self.expected_revision}"
+        raise CheckFailed(f"schema at {current}, this release expects {self.expected_revision}")
 
     async def _startup(self) -> str | None:
         if not self.startup.done:

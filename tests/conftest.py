@@ -29,16 +29,19 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "0123456789" * 4)
 
 
 PERFORMANCE = ROOT / "tests" / "performance"
+CLUSTER = ROOT / "tests" / "cluster"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """`pytest tests/performance/...` runs the benchmarks it names; every other run leaves them
-    out (the `-m 'not performance ...'` of addopts)."""
+    """`pytest tests/performance/...` runs the benchmarks it names, `pytest tests/cluster/...`
+    the cluster checks; every other run leaves them out (the `-m 'not performance ...'` of
+    addopts)."""
     named = [
         (config.invocation_params.dir / str(arg).split("::")[0]).resolve() for arg in config.args
     ]
-    if named and all(path.is_relative_to(PERFORMANCE) for path in named):
-        config.option.markexpr = "performance"
+    for folder, marker in ((PERFORMANCE, "performance"), (CLUSTER, "cluster")):
+        if named and all(path.is_relative_to(folder) for path in named):
+            config.option.markexpr = marker
 
 
 GENEROUS_RATE_LIMITS = {

@@ -54,13 +54,13 @@ class PrivateCluster:
     """One initdb'd cluster; start(), stop() (fast shutdown), freeze() and thaw() (SIGSTOP and
     SIGCONT to every server process)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, port: int | None = None) -> None:
         self.bin = postgres_bin()
         assert self.bin is not None
         self.user = server_user()
         self.directory = directory
         self.data = directory / "data"
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = open(directory / "postgres.log", "ab")  # noqa: SIM115 - closed in close()
 
@@ -172,15 +172,15 @@ class PrivateCluster:
 
 
 @contextmanager
-def private_cluster() -> Iterator[PrivateCluster]:
-    """A started private cluster, stopped and deleted afterwards."""
+def private_cluster(port: int | None = None) -> Iterator[PrivateCluster]:
+    """A started private cluster (on ``port``, else a free one), stopped and deleted afterwards."""
     directory = Path(tempfile.mkdtemp(prefix="private-postgres-"))
     cluster: PrivateCluster | None = None
     try:
         user = server_user()
         if user is not None:
             shutil.chown(directory, user=user)
-        cluster = PrivateCluster(directory)
+        cluster = PrivateCluster(directory, port)
         cluster.init()
         cluster.start()
         yield cluster

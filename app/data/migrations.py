@@ -1,4 +1,5 @@
-"""What revision the database schema should be at: the head of alembic/versions."""
+"""What revision the database schema should be at (the head of alembic/versions) and which
+revisions this release knows (a revision it does not know is a later release's)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,21 @@ ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 
 
 @cache
-def head_revision() -> str | None:
-    """The latest migration's revision id."""
+def _scripts() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(ALEMBIC_DIR))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return ScriptDirectory.from_config(config)
+
+
+def head_revision() -> str | None:
+    """The latest migration's revision id."""
+    return _scripts().get_current_head()
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision id of this release's migrations."""
+    return frozenset(script.revision for script in _scripts().walk_revisions())
 
 
 def exists_on(dialect: str) -> Callable[[Any, str | None, str, bool, Any], bool]:

@@ -9,6 +9,7 @@ from uvicorn.importer import import_from_string
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.edge.request_limits import MAX_HEAD_BYTES
+from scripts.cluster.layout import SERVE_ARGUMENTS
 from scripts.live_api import SERVE_OPTIONS
 from tests.deploy.files import (
     ROOT,
@@ -29,6 +30,18 @@ def test_compose_and_kubernetes_serve_exactly_the_image_command() -> None:
     assert container(only("Deployment"))["args"] == image_cmd()
     # args, not command: an ENTRYPOINT added to the image later would still apply.
     assert "command" not in container(only("Deployment"))
+
+
+def test_the_local_cluster_serves_the_image_command_on_loopback() -> None:
+    """scripts/cluster runs the image's command; only the address differs (loopback, and a port
+    per instance)."""
+    image = image_cmd()
+    cluster = ["uvicorn", *SERVE_ARGUMENTS[2:]]
+    assert cluster == [
+        "127.0.0.1" if argument == "0.0.0.0" else argument  # noqa: S104 - the image's bind
+        for argument in image
+        if argument not in ("--port", "8000")
+    ]
 
 
 def test_compose_and_kubernetes_run_the_same_migration() -> None:

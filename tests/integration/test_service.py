@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import httpx
 import pytest
+from alembic import command
 from fastapi import FastAPI
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
 
 from app.config.settings import Settings
 from app.main import create_app
+from tests.conftest import alembic_config
 
 GENERATED = Path(__file__).resolve().parents[2] / "generated"
 
@@ -112,6 +116,41 @@ async def test_not_ready_when_not_migrated(tmp_path: Path) -> None:
     checks = {check["name"]: check["status"] for check in response.json()["checks"]}
     # No lifespan ran (the transport does not run it): the start-up tasks are pending too.
     assert checks == {"database": "pass", "migrations": "fail", "startup": "fail"}
+
+
+async def readiness_at(tmp_path: Path, revision: str, stamp: str | None = None) -> httpx.Response:
+    """/health/ready of this release on a SQLite schema migrated to ``revision`` and then
+    stamped ``stamp`` (a revision id this release may not know)."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'schema.db'}"
+    # Alembic runs its own event loop: in a thread of its own, off this test's.
+    await asyncio.to_thread(command.upgrade, alembic_config(url), revision)
+    if stamp is not None:
+        engine = create_engine(url.replace("+aiosqlite", ""))
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": stamp})
+        engine.dispose()
+    app = create_app(Settings(APP_ENV="test", DATABASE_URL=url))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        return await client.get("/health/ready")
+
+
+async def test_ready_on_a_later_releases_schema(tmp_path: Path) -> None:
+    """A rolling migration: a later release's (expand-only) revision is applied while this
+    release still serves; this release stays ready instead of leaving the pool."""
+    response = await readiness_at(tmp_path, "head", stamp="9999_a_later_release")
+    assert response.status_code == 200, response.text
+    check = response.json()["data"]["checks"][1]
+    assert check["name"] == "migrations"
+    assert "newer than this release" in check["detail"]
+
+
+async def test_not_ready_on_an_older_schema(tmp_path: Path) -> None:
+    """A schema behind this release (a revision it knows, not its head) is still not ready."""
+    response = await readiness_at(tmp_path, "0003")
+    assert response.status_code == 503
+    checks = {check["name"]: check["status"] for check in response.json()["checks"]}
+    assert checks == {"database": "pass", "migrations": "fail"}
 
 
 async def test_spec_and_docs_are_served(client: httpx.AsyncClient) -> None:

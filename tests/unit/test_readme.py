@@ -69,6 +69,11 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"make contract-deep$", ("dry-run", "contract-deep")),
     (r"make check-deploy$", ("ci", "make check-deploy")),
     (r"make container-test$", ("ci", "make container-test")),
+    (
+        r"make cluster$",
+        ("test", "tests/cluster/test_make_cluster.py::test_make_cluster_serves_until_ctrl_c"),
+    ),
+    (r"make cluster-test$", ("ci", "make cluster-test")),
     (r"make format$", ("dry-run", "format")),
     (r"make generate$", ("ci", "make check-generated")),
     (r"make check-generated$", ("ci", "make check-generated")),
