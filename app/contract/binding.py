@@ -163,15 +163,16 @@ def undeclared_retries(operations: Mapping[str, OperationSpec]) -> list[str]:
             )
         if op.idempotent and op.method != "POST":
             problems.append(f"{operation_id}: x-idempotent applies to POST operations only")
-        if op.idempotent and not IDEMPOTENCY_STATUSES <= op.statuses:
+        if op.idempotent and not op.statuses >= IDEMPOTENCY_STATUSES:
             problems.append(f"{operation_id}: x-idempotent needs 400, 409 and 422 documented")
         wanted, status = CONDITIONAL_HEADERS.get(op.method, (None, 0))
         for header in ("If-Match", "If-None-Match"):
             declared = header in op.headers
             if declared != (op.resource is not None and header == wanted):
+                methods = "GET" if header == "If-None-Match" else "PATCH, DELETE"
                 problems.append(
                     f"{operation_id}: {header} is declared exactly on x-resource operations"
-                    f" whose method honours it ({'GET' if header == 'If-None-Match' else 'PATCH, DELETE'})"
+                    f" whose method honours it ({methods})"
                 )
         if op.resource is not None and wanted is not None and status not in op.statuses:
             problems.append(f"{operation_id}: x-resource {op.method} needs {status} documented")

@@ -8,4 +8,12 @@ from app.data.models.site import Site
 from app.data.models.site_counter import SiteCounter
 from app.data.models.user import User
 
-__all__ = ["IdempotencyKey", "LoginSession", "Membership", "Organization", "Site", "SiteCounter", "User"]
+__all__ = [
+    "IdempotencyKey",
+    "LoginSession",
+    "Membership",
+    "Organization",
+    "Site",
+    "SiteCounter",
+    "User",
+]
