@@ -133,8 +133,15 @@ class SiteRepository(Repository[Site]):
 
     async def remove(self, org_id: uuid.UUID, site_id: uuid.UUID) -> bool:
         """Delete the site and uncount the status its DELETE returned; False when the
-        organization has no such site (any more, e.g. a concurrent delete won)."""
-        status = await self.session.scalar(SITE_DELETE, {"org_id": org_id, "site_id": site_id})
+        organization has no such site (any more, e.g. a concurrent delete won). With an
+        If-Match, the row is locked and compared first."""
+        key = {"org_id": org_id, "site_id": site_id}
+        if self.must_lock(RESOURCE):
+            current = await self._first(SITE_ROW_LOCKED, key)
+            if current is None:
+                return False
+            self.locked(RESOURCE, current["id"], current["version"])
+        status = await self.session.scalar(SITE_DELETE, key)
         if status is None:
             return False
         await self._count(org_id, {status: -1})
