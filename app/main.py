@@ -25,6 +25,7 @@ from app.contract.binding import bind_routes
 from app.data.bounded_wait import settle
 from app.data.database import Database
 from app.data.migrations import head_revision
+from app.data.sweeper import IdempotencySweeper
 from app.domain.validators import accept_every_syntactically_valid_domain
 from app.edge.allowed_methods import AllowedMethods
 from app.edge.cors import CorsMiddleware
@@ -110,6 +111,7 @@ def create_app(
     tokens = TokenService(settings)
     passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
+    sweeper = IdempotencySweeper(database, settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -120,7 +122,9 @@ def create_app(
         # so a full collection under load walks only what requests allocate (fewer, shorter
         # pauses in the latency tail).
         gc.freeze()
+        sweeper.start()
         yield
+        await sweeper.stop()
         await settle(ABANDONED_GRACE_SECONDS)
         await limiter.close()
         await database.dispose()
@@ -148,6 +152,7 @@ def create_app(
     app.state.tokens = tokens
     app.state.passwords = passwords
     app.state.rate_limiter = limiter
+    app.state.idempotency_sweeper = sweeper
     app.state.metrics = metrics
     bind_routes(
         app.router, implementations(settings, database, tokens, passwords, limiter), OPERATIONS

@@ -5,6 +5,7 @@ the statements a key costs; the TTL sweep."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -15,10 +16,12 @@ from fastapi import FastAPI
 from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config.settings import Settings
 from app.data import models as orm
 from app.data.database import Database
 from app.data.repositories.idempotency_keys import sweep
 from app.domain.rbac import Role
+from app.main import create_app
 from tests.factories import add_member, auth_headers, make_org, make_user
 
 SITE = {"name": "HQ", "address": "1 Main St", "timezone": "Europe/Berlin"}
@@ -284,3 +287,35 @@ async def test_the_sweep_deletes_expired_records_only(
     again = await client.post(url, json=SITE, headers={**headers, "Idempotency-Key": "sweep-0"})
     assert again.status_code == 201 and "idempotent-replayed" not in again.headers
     assert uuid.UUID(again.json()["data"]["id"])
+
+
+async def test_the_app_starts_the_sweep(settings: Settings, db: AsyncSession) -> None:
+    """A new app's lifespan sweeps at once: records older than the TTL go, newer ones stay."""
+    user = await make_user(db)
+    now = dt.datetime.now(dt.UTC)
+    for key, age in (("old", 30), ("new", 1)):
+        db.add(
+            orm.IdempotencyKey(
+                caller=user.id,
+                operation_id="createSite",
+                key=key,
+                fingerprint="f",
+                status=201,
+                headers="{}",
+                body=b"{}",
+                created_at=now - dt.timedelta(hours=age),
+            )
+        )
+    await db.commit()
+    app = create_app(settings.model_copy(update={"IDEMPOTENCY_KEY_TTL_HOURS": 24}))
+    sweeper = app.state.idempotency_sweeper
+    async with app.router.lifespan_context(app):
+        for _ in range(3000):  # bounded (30 s), never hangs: the first round runs at start
+            if sweeper.rounds:
+                break
+            await asyncio.sleep(0.01)
+    assert sweeper.rounds >= 1
+    left = await db.scalars(
+        select(orm.IdempotencyKey.key).execution_options(populate_existing=True)
+    )
+    assert list(left) == ["new"]
