@@ -105,11 +105,10 @@ class Idempotency:
             fingerprint(operation.method, request.url.path, body),
         )
         repository = IdempotencyKeyRepository(unit_of_work)
-        found = await repository.claim(caller, claim.operation_id, key, claim.fingerprint)
+        found, record = await repository.claim(caller, claim.operation_id, key, claim.fingerprint)
         if found is Claim.CLAIMED:
             return claim
-        record = None
-        if found is Claim.RECORDED:
+        if found is Claim.RECORDED and record is None:
             record = await repository.record(caller, claim.operation_id, key)
         if record is None:  # still running, or rolled back a moment ago: ask again
             raise IdempotencyKeyInUse()

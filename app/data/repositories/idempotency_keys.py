@@ -16,6 +16,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -68,8 +69,9 @@ class IdempotencyKeyRepository(Store):
 
     async def claim(
         self, caller: uuid.UUID, operation_id: str, key: str, fingerprint: str
-    ) -> Claim:
-        """Claim the key for this request, in one statement (see the module text)."""
+    ) -> tuple[Claim, Record | None]:
+        """Claim the key for this request, in one statement (see the module text); a committed
+        record found on the way comes back with RECORDED (None: read it with `record`)."""
         values = {
             "caller": caller,
             "operation_id": operation_id,
@@ -79,29 +81,49 @@ class IdempotencyKeyRepository(Store):
         }
         session = self.session
         if session.get_bind().dialect.name == "postgresql":
-            locked = select(
-                func.pg_try_advisory_xact_lock(lock_key(caller, operation_id, key)).label("got")
-            ).cte("locked")
-            got = locked.c.got
-            claimed = (
-                postgresql.insert(_keys)
-                .from_select(
-                    list(values),
-                    select(*(literal(v, _keys.c[k].type) for k, v in values.items())).where(got),
-                )
-                .on_conflict_do_nothing()
-                .returning(_keys.c.key)
-                .cte("claimed")
-            )
-            statement = select(got, select(claimed.c.key).exists().label("claimed"))
-            row = (await session.execute(statement)).one()
-            if not row.got:
-                return Claim.IN_USE
-            return Claim.CLAIMED if row.claimed else Claim.RECORDED
+            return await self._claim_postgresql(values)
         inserted = await session.scalar(
             sqlite.insert(_keys).values(values).on_conflict_do_nothing().returning(_keys.c.key)
         )
-        return Claim.CLAIMED if inserted is not None else Claim.RECORDED
+        return (Claim.CLAIMED, None) if inserted is not None else (Claim.RECORDED, None)
+
+    async def _claim_postgresql(self, values: dict[str, Any]) -> tuple[Claim, Record | None]:
+        """A committed record is read without any lock, so concurrent replays never contend;
+        only when there is none is the advisory lock tried and the key inserted."""
+        caller, operation_id, key = values["caller"], values["operation_id"], values["key"]
+        existing = (
+            select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body)
+            .where(_key_filter(caller, operation_id, key), _keys.c.status.is_not(None))
+            .cte("existing")
+        )
+        locked = (
+            select(func.pg_try_advisory_xact_lock(lock_key(caller, operation_id, key)).label("got"))
+            .where(~select(existing.c.status).exists())
+            .cte("locked")
+        )
+        claimed = (
+            postgresql.insert(_keys)
+            .from_select(
+                list(values),
+                select(*(literal(v, _keys.c[k].type) for k, v in values.items())).where(
+                    locked.c.got
+                ),
+            )
+            .on_conflict_do_nothing()
+            .returning(_keys.c.key)
+            .cte("claimed")
+        )
+        statement = select(
+            select(locked.c.got).scalar_subquery().label("got"),
+            select(claimed.c.key).exists().label("claimed"),
+            *(select(column).scalar_subquery().label(column.name) for column in existing.c),
+        )
+        row = (await self.session.execute(statement)).one()
+        if row.status is not None:
+            return Claim.RECORDED, Record(row.fingerprint, row.status, row.headers, row.body)
+        if not row.got:
+            return Claim.IN_USE, None
+        return (Claim.CLAIMED, None) if row.claimed else (Claim.RECORDED, None)
 
     async def record(self, caller: uuid.UUID, operation_id: str, key: str) -> Record | None:
         """The committed record of the key; None when it has none (it rolled back meanwhile)."""
