@@ -225,9 +225,7 @@ class SpecReader:
                         "x_resource": operation.get("x-resource"),
                         "headers": self.header_names(path_item, operation),
                         "statuses": sorted(int(code) for code in operation["responses"]),
-                        "success_headers": self.response_headers(
-                            operation, success["status_code"]
-                        ),
+                        "success_headers": self.response_headers(operation, success["status_code"]),
                         "parameters": self.parameters(path_item, operation),
                         "body": self.body(operation),
                         "location_field": self.location_field(

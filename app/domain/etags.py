@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 
 ANY = "*"
+TAG = r'(?:W/)?"[!#-~]*"'
+HEADER = re.compile(rf"\*|{TAG}(?: *, *{TAG})*")
+"""`*` or a list of entity tags (RFC 9110, 8.8.3; the spec's IfMatch and IfNoneMatch pattern:
+visible ASCII inside the quotes)."""
+MAX_HEADER_LENGTH = 1024
 
 
 def etag(resource: str, identity: str, version: str) -> str:
@@ -30,9 +36,11 @@ class EntityTags:
     weak: frozenset[str]
 
     @classmethod
-    def parse(cls, header: str) -> EntityTags:
-        """Parse a header value; malformed members are kept as written and so never match."""
-        if header.strip() == ANY:
+    def parse(cls, header: str) -> EntityTags | None:
+        """Parse a header value; None when it is not `*` or a list of entity tags."""
+        if len(header) > MAX_HEADER_LENGTH or HEADER.fullmatch(header) is None:
+            return None
+        if header == ANY:
             return cls(any=True, strong=frozenset(), weak=frozenset())
         strong, weak = set(), set()
         for member in (part.strip() for part in header.split(",")):

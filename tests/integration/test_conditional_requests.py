@@ -220,3 +220,21 @@ async def test_the_version_column_counts_changes(
     )
     assert version == 4
     assert uuid.UUID(str(site.id))
+
+
+@pytest.mark.parametrize("value", ["abc", '"a" "b"', "W/abc", '"' + "a" * 1030 + '"', ""])
+async def test_a_malformed_precondition_is_400(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    owner: tuple[dict[str, str], orm.Organization],
+    value: str,
+) -> None:
+    headers, org = owner
+    site = await make_site(db, org)
+    url = f"/api/v1/organizations/{org.id}/sites/{site.id}"
+    for method, name in (("GET", "If-None-Match"), ("PATCH", "If-Match"), ("DELETE", "If-Match")):
+        body = {"name": "x"} if method == "PATCH" else None
+        response = await client.request(method, url, json=body, headers={**headers, name: value})
+        assert response.status_code == 400, (method, value)
+        assert response.json()["code"] == "precondition_invalid"
+    assert (await client.get(url, headers=headers)).json()["data"]["name"] == site.name
