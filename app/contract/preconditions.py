@@ -15,7 +15,6 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from app.data.unit_of_work import UnitOfWork
-from app.domain.errors import PreconditionInvalid
 from app.domain.etags import EntityTags
 from app.domain.operation_spec import OperationSpec
 
@@ -33,22 +32,13 @@ def read_preconditions(
     headers = request.headers
     if operation.method == "GET":
         value = headers.get("if-none-match")
-        return _parsed("If-None-Match", value) if value is not None else None
+        return EntityTags.parse(value) if value is not None else None
     ledger = unit_of_work.versions
     ledger.resource = operation.resource
     value = headers.get("if-match")
     if value is not None:
-        ledger.if_match = _parsed("If-Match", value)
+        ledger.if_match = EntityTags.parse(value)
     return None
-
-
-def _parsed(name: str, value: str) -> EntityTags:
-    tags = EntityTags.parse(value)
-    if tags is None:
-        raise PreconditionInvalid(
-            f'{name} is `*` or a list of quoted entity tags, e.g. "k3PjH0E8rDq9nYzGJ2lWbA".'
-        )
-    return tags
 
 
 def conclude(

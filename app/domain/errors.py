@@ -181,9 +181,3 @@ class IdempotencyKeyInUse(Conflict):
             "Retry-After delay to get its answer.",
             headers={"Retry-After": str(self.retry_after_seconds)},
         )
-
-
-class PreconditionInvalid(BadRequest):
-    """An If-Match or If-None-Match that is not `*` or a list of quoted entity tags."""
-
-    code = "precondition_invalid"
