@@ -132,7 +132,10 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
         ("test", CONTRACT),
     ),
     (r"TOKEN=\$\(curl -s http://127\.0\.0\.1:8001/", ("test", CONTRACT)),
-    (r"\.venv/bin/st run http://127\.0\.0\.1:8001/", ("test", CONTRACT)),
+    (
+        r"\.venv/bin/st --config-file tests/contract/schemathesis\.toml run http://127\.0\.0\.1:8001/",
+        ("test", CONTRACT),
+    ),
     # Docker and Compose, run by the container smoke test.
     (r"DOCKER_BUILDKIT=1 docker build -t orgsites-api:local \.$", ("container", "docker build")),
     (
@@ -288,11 +291,13 @@ def test_the_secret_key_command_makes_a_strong_key() -> None:
 
 
 def test_the_contract_command_is_the_one_make_contract_runs() -> None:
-    (st_run,) = [c for c in readme_commands() if c.startswith(".venv/bin/st run ")]
+    (st_run,) = [c for c in readme_commands() if c.startswith(".venv/bin/st ")]
     script = (ROOT / "scripts" / "contract.py").read_text()
     for option in re.findall(r"--[a-z-]+", st_run):
         assert f'"{option}"' in script, f"make contract does not pass {option}"
     assert "--seed 20261125" in st_run and "default=20261125" in script
+    assert "--config-file tests/contract/schemathesis.toml " in st_run
+    assert 'ROOT / "tests" / "contract" / "schemathesis.toml"' in script
     (serve,) = [c for c in readme_commands() if "PORT=8001 DATABASE_URL=" in c]
     assert "RATE_LIMIT_ENABLED=false" in serve, "the run would trip the default rate limits"
 
