@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config.settings import Settings
@@ -22,7 +22,7 @@ from app.data.database import Database
 from app.data.repositories.idempotency_keys import sweep
 from app.domain.rbac import Role
 from app.main import create_app
-from tests.factories import add_member, auth_headers, make_org, make_user
+from tests.factories import add_member, auth_headers, make_org, make_site, make_user
 
 SITE = {"name": "HQ", "address": "1 Main St", "timezone": "Europe/Berlin"}
 
@@ -323,3 +323,47 @@ async def test_the_app_starts_the_sweep(settings: Settings, db: AsyncSession) ->
         select(orm.IdempotencyKey.key).execution_options(populate_existing=True)
     )
     assert list(left) == ["new"]
+
+
+async def test_a_key_still_in_use_is_409_with_retry_after(
+    client: httpx.AsyncClient,
+    db: AsyncSession,
+    database: Database,
+    owner: tuple[dict[str, str], orm.Organization],
+) -> None:
+    """The first request is held inside its transaction (its counter upsert waits for a row lock
+    this test holds); the repeat gets 409 at once instead of waiting; after the first commits,
+    a repeat replays it."""
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs writers one at a time: a repeat waits, then replays")
+    headers, org = owner
+    await make_site(db, org)  # its counter row is the one the create waits for
+    keyed = {**headers, "Idempotency-Key": "in-use"}
+    url = f"/api/v1/organizations/{org.id}/sites"
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO site_counters%'"
+    )
+    async with database.session() as blocker:
+        await blocker.execute(
+            select(orm.SiteCounter)
+            .where(orm.SiteCounter.organization_id == org.id)
+            .with_for_update()
+        )
+        first = asyncio.ensure_future(client.post(url, json=SITE, headers=keyed))
+        for _ in range(1200):  # bounded (60 s): until the first waits on the lock
+            async with database.session() as probe:
+                if await probe.scalar(waiting):
+                    break
+            await asyncio.sleep(0.05)
+        second = await client.post(url, json=SITE, headers=keyed)
+        assert second.status_code == 409
+        assert second.json()["code"] == "idempotency_key_in_use"
+        assert second.headers["retry-after"] == "1"
+        await blocker.rollback()
+    created = await first
+    assert created.status_code == 201
+    third = await client.post(url, json=SITE, headers=keyed)
+    assert third.content == created.content
+    assert third.headers["idempotent-replayed"] == "true"
+    assert await count_sites(db, org) == 2
