@@ -41,17 +41,17 @@ class Store:
 
     def seen(self, resource: str, identity: object, version: object) -> None:
         """Note the version of a resource row read or written (its ETag; app.data.versions)."""
-        if not isinstance(self.work, AsyncSession):
+        if isinstance(self.work, UnitOfWork):  # scripts and tests may pass a plain session
             self.work.versions.seen(resource, identity, version)
 
     def locked(self, resource: str, identity: object, version: object) -> None:
         """Note a row locked for a change and hold it to the request's If-Match."""
-        if not isinstance(self.work, AsyncSession):
+        if isinstance(self.work, UnitOfWork):
             self.work.versions.locked(resource, identity, version)
 
     def must_lock(self, resource: str) -> bool:
         """Whether an If-Match applies to a write of this resource (lock and compare first)."""
-        return not isinstance(self.work, AsyncSession) and self.work.versions.must_lock(resource)
+        return isinstance(self.work, UnitOfWork) and self.work.versions.must_lock(resource)
 
 
 class Repository(Store, Generic[Row]):
