@@ -30,11 +30,11 @@ def read_preconditions(
     if operation.resource is None:
         return None
     headers = request.headers
+    ledger = unit_of_work.versions
+    ledger.resource = operation.resource
     if operation.method == "GET":
         value = headers.get("if-none-match")
         return EntityTags.parse(value) if value is not None else None
-    ledger = unit_of_work.versions
-    ledger.resource = operation.resource
     value = headers.get("if-match")
     if value is not None:
         ledger.if_match = EntityTags.parse(value)

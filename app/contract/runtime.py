@@ -4,6 +4,7 @@ app.domain.validators): route registration, authorization with the unit of work,
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
@@ -20,6 +21,8 @@ from app.domain.errors import DomainError
 from app.domain.exchange import exchange_of
 from app.domain.operation_spec import OperationSpec
 from app.domain.pagination import Page
+
+logger = logging.getLogger(__name__)
 
 
 class UnitOfWorkRoute(APIRoute):
@@ -88,7 +91,10 @@ async def _record_problem(request: Request, error: BaseException) -> None:
         return
     if isinstance(error, DomainError) and error.status < 500:
         admission.idempotency = None  # recorded once, even if the route is left twice
-        await claim.complete_problem(request, error)
+        try:
+            await claim.complete_problem(request, error)
+        except Exception:  # the client gets its answer; unrecorded, a retry runs again
+            logger.warning("could not record the answer for an Idempotency-Key", exc_info=True)
 
 
 def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:

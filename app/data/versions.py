@@ -28,6 +28,11 @@ class VersionLedger:
         self.tags: dict[str, str] = {}
         """The ETag of the last row seen, per resource."""
 
+    def wants(self, resource: str) -> bool:
+        """Whether versions of this resource matter to the request (it is the operation's):
+        repositories skip noting others, which may cost a look-up (a member's user)."""
+        return resource == self.resource
+
     def seen(self, resource: str, identity: object, version: object) -> str:
         """Note the version of a row read or written; returns its ETag."""
         tag = etag(resource, str(identity), str(version))

@@ -3,7 +3,7 @@ reader, and insert, save or delete a row through its session."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeGuard, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,14 @@ class Store:
         if isinstance(self.work, AsyncSession):
             return CoreReader(self.work.connection)
         return self.work.reader
+
+    def wants(self, resource: str | None) -> TypeGuard[str]:
+        """Whether the request's operation is about this resource (only its versions matter)."""
+        return (
+            resource is not None
+            and isinstance(self.work, UnitOfWork)
+            and self.work.versions.wants(resource)
+        )
 
     def seen(self, resource: str, identity: object, version: object) -> None:
         """Note the version of a resource row read or written (its ETag; app.data.versions)."""
@@ -79,12 +87,12 @@ class Repository(Store, Generic[Row]):
 
     async def note(self, row: Row) -> None:
         """Note the version of an ORM row of this repository's resource."""
-        if self.resource is not None:
+        if self.wants(self.resource):
             self.seen(self.resource, self.identity(row), await self.version_of(row))
 
     async def note_locked(self, row: Row) -> None:
         """Note a row locked for a change and hold it to the request's If-Match."""
-        if self.resource is not None:
+        if self.wants(self.resource):
             self.locked(self.resource, self.identity(row), await self.version_of(row))
 
     def note_plain(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
