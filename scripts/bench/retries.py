@@ -30,15 +30,22 @@ from scripts.bench.servers import Server, serve, service_env
 
 ADMIN = {"email": "retries-bench@example.com", "password": "retries-bench-password-1"}
 POST_SCRIPT = """
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
 counter = 0
 local keyed = %(keyed)s
 request = function()
   counter = counter + 1
   local headers = {["Content-Type"] = "application/json", ["Authorization"] = "%(auth)s"}
-  if keyed then headers["Idempotency-Key"] = "bench-" .. math.random(1e9) .. "-" .. counter end
+  if keyed then headers["Idempotency-Key"] = "NONCE-" .. id .. "-" .. counter end
   return wrk.format("POST", nil, headers, '{"name": "Bench", "timezone": "Europe/Berlin"}')
 end
 """
+"""wrk's Lua: a POST creating a site; keyed, every request has a key of its own (thread and
+counter, under a nonce per run), so none is a replay."""
 
 
 def migrate(root: Path, url: str) -> None:
@@ -73,7 +80,7 @@ def wrk(url: str, seconds: float, connections: int, script: str | None, auth: st
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", url]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
         if script is not None:
-            lua.write(script)
+            lua.write(script.replace("NONCE", secrets.token_hex(8)))
             lua.flush()
             command += ["-s", lua.name]
         else:
