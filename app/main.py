@@ -25,6 +25,7 @@ from app.contract.binding import bind_routes
 from app.data.bounded_wait import settle
 from app.data.database import Database
 from app.data.migrations import head_revision, known_revisions
+from app.data.sweeper import IdempotencySweeper
 from app.domain.validators import accept_every_syntactically_valid_domain
 from app.edge.allowed_methods import AllowedMethods
 from app.edge.cors import CorsMiddleware
@@ -121,6 +122,7 @@ def create_app(
     passwords = PasswordHasher(settings)
     limiter = RateLimiter(settings)
     startup = StartupTasks(database, settings, passwords)
+    sweeper = IdempotencySweeper(database, settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,8 +133,10 @@ def create_app(
         # so a full collection under load walks only what requests allocate (fewer, shorter
         # pauses in the latency tail).
         gc.freeze()
+        sweeper.start()
         yield
         await startup.stop()
+        await sweeper.stop()
         await settle(ABANDONED_GRACE_SECONDS)
         await limiter.close()
         await database.dispose()
@@ -161,6 +165,7 @@ def create_app(
     app.state.passwords = passwords
     app.state.rate_limiter = limiter
     app.state.startup = startup
+    app.state.idempotency_sweeper = sweeper
     app.state.metrics = metrics
     bind_routes(
         app.router,

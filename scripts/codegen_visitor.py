@@ -140,6 +140,19 @@ class SpecReader:
         # Python wants arguments without defaults first.
         return sorted(described, key=lambda item: item["default"] is not None)
 
+    def header_names(self, path_item: dict[str, Any], operation: dict[str, Any]) -> list[str]:
+        """The request headers the operation declares (the runtime reads them, not the route)."""
+        raw = [*path_item.get("parameters", []), *operation.get("parameters", [])]
+        return sorted(
+            {p["name"] for p in map(self.parameter, raw) if p["in"] == "header"}, key=str.lower
+        )
+
+    @staticmethod
+    def response_headers(operation: dict[str, Any], status_code: int) -> list[str]:
+        """The headers the operation's success response declares."""
+        response = operation["responses"][str(status_code)]
+        return sorted(response.get("headers", {}), key=str.lower)
+
     def body(self, operation: dict[str, Any]) -> str | None:
         """The request body model, required to be a $ref to a component schema."""
         body = operation.get("requestBody")
@@ -208,6 +221,11 @@ class SpecReader:
                         "public": bool(operation.get("x-public", False)),
                         "allow_self": operation.get("x-allow-self"),
                         "rate_limit": operation.get("x-rate-limit"),
+                        "idempotent": bool(operation.get("x-idempotent", False)),
+                        "x_resource": operation.get("x-resource"),
+                        "headers": self.header_names(path_item, operation),
+                        "statuses": sorted(int(code) for code in operation["responses"]),
+                        "success_headers": self.response_headers(operation, success["status_code"]),
                         "parameters": self.parameters(path_item, operation),
                         "body": self.body(operation),
                         "location_field": self.location_field(

@@ -7,8 +7,11 @@ coverage, fuzzing, stateful), a fixed seed and a bounded number of examples; wri
 report to reports/; stops the server. The exit status is schemathesis': any finding fails.
 
 The run is plain on purpose, as a client team would start it: from an empty temporary directory
-(so no schemathesis.toml of this repository or above it applies), with no hooks and no
-configuration beyond the command line, so every check keeps schemathesis' own defaults.
+(so no schemathesis.toml is discovered), with no hooks and no configuration beyond the command
+line, which names one file: tests/contract/schemathesis.toml, the declared departures from
+schemathesis' defaults (positive_data_acceptance expecting 412 for an invented If-Match, and 422
+for a generated Idempotency-Key repeated with another body); every other check keeps its
+defaults.
 
     python scripts/contract.py                       # CI-sized run, a few minutes at most
     python scripts/contract.py --max-examples 500 --max-time 1800   # make contract-deep
@@ -28,12 +31,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from scripts.live_api import BIN, ROOT, login, serving
 
 REPORTS = ROOT / "reports"
+CONFIG = ROOT / "tests" / "contract" / "schemathesis.toml"
+"""The declared departures from schemathesis' defaults (the expected statuses of
+positive_data_acceptance for If-Match and Idempotency-Key), with their reasons."""
 
 
 def run_schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
     """`st run` with every check and phase; returns its exit status."""
     command = [
         str(BIN / "st"),
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{base}/api/v1/openapi.json",
         "--checks",

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     PASSWORD_HASH_PARALLELISM: int = Field(default=1, ge=1)
     PASSWORD_HASH_CONCURRENCY: int | None = Field(default=None, ge=1)
     CORS_ALLOW_ORIGINS: str = ""
+    IDEMPOTENCY_KEY_TTL_HOURS: int = Field(default=24, ge=1, le=24 * 30)
+    """How long an Idempotency-Key's answer is replayed (app.contract.idempotency); older
+    records are swept (app.data.sweeper)."""
 
     @field_validator(
         "RATE_LIMIT_LOGIN_PER_IP",

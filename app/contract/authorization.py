@@ -17,7 +17,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.access.dependencies import Bearer, database_of
 from app.access.rate_limit_policy import limit_rate, limit_reauthentication
-from app.contract.context import Admission, RequestContext
+from app.contract.context import ADMISSION_KEY, Admission, RequestContext
+from app.contract.idempotency import Idempotency, read_key
+from app.contract.preconditions import read_preconditions
 from app.contract.query_parameters import reject_unknown_query
 from app.data.repositories.login_sessions import LoginSessionRepository
 from app.data.unit_of_work import UnitOfWork
@@ -92,8 +94,10 @@ async def admit(
 
 def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[RequestContext]]:
     """The dependency that guards one operation and opens its unit of work: the rate limit and
-    the unknown-query check first (as before any other work), then authentication and the
-    permission check, then (password confirmations only) the caller's sign-in budget. What it
+    the unknown-query check first (as before any other work), the preconditions parsed (a
+    malformed Idempotency-Key: 400), then authentication and the permission check, then
+    (password confirmations only) the caller's sign-in budget, and last the Idempotency-Key
+    claimed (app.contract.idempotency), right before the handler. What it
     admitted goes to the handler in the RequestContext's Admission; the unit of work it opens
     goes in the request's Exchange (app.domain.exchange), where the route
     (app.contract.runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized;
@@ -108,13 +112,20 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
         if not counted:
             await limit_rate(operation, request, bearer)
         reject_unknown_query(operation, request)
+        key = read_key(request, operation)
         unit_of_work = UnitOfWork(database_of(request), read_only=read_only)
         exchange.unit_of_work = unit_of_work
-        ctx = RequestContext(unit_of_work, exchange.request_id, Admission())
+        admission = Admission(if_none_match=read_preconditions(request, operation, unit_of_work))
+        request.scope[ADMISSION_KEY] = admission
+        ctx = RequestContext(unit_of_work, exchange.request_id, admission)
         if not operation.public:
             await admit(ctx, request, operation, bearer, exchange)
             if not counted:
                 await limit_reauthentication(operation, request, ctx.user)
+        if key is not None:
+            admission.idempotency = await Idempotency.claim(
+                request, operation, unit_of_work, ctx.user.user_id, key
+            )
         return ctx
 
     dependency.__name__ = f"authorize_{operation.operation_id}"

@@ -5,7 +5,9 @@ conventions"): every operation of the spec is implemented, with exactly the para
 of its generated Protocol method; declares exactly one of x-permission and x-public (the
 authorization runtime refuses an operation that declares neither); and names in x-rate-limit a
 policy the rate limiter applies, a `reauthentication` one with a request body that has the field
-the limiter reads the password confirmation from. Problems are reported by operationId, all at
+the limiter reads the password confirmation from; and declares the Idempotency-Key, If-Match and
+If-None-Match headers, the 304/409/412/422 statuses and the ETag exactly where x-idempotent and
+x-resource say the runtime applies them. Problems are reported by operationId, all at
 once.
 """
 
@@ -138,6 +140,51 @@ def unconfirmed_reauthentication(
     return problems
 
 
+CONDITIONAL_HEADERS = {
+    "GET": ("If-None-Match", 304),
+    "PATCH": ("If-Match", 412),
+    "DELETE": ("If-Match", 412),
+}
+"""Per method of an x-resource operation: the precondition header it honours and its status."""
+IDEMPOTENCY_STATUSES = frozenset({400, 409, 422})
+"""idempotency_key_invalid, idempotency_key_in_use, idempotency_key_reused."""
+
+
+def undeclared_retries(operations: Mapping[str, OperationSpec]) -> list[str]:
+    """Operations whose x-idempotent and x-resource disagree with the headers and statuses the
+    spec declares for them, either way: the runtime applies the extensions
+    (app.contract.idempotency, app.contract.preconditions), so a client must find them declared,
+    and a declared header must be honoured."""
+    problems = []
+    for operation_id, op in operations.items():
+        if op.idempotent != ("Idempotency-Key" in op.headers):
+            problems.append(
+                f"{operation_id}: x-idempotent and the Idempotency-Key parameter go together"
+            )
+        if op.idempotent and op.method != "POST":
+            problems.append(f"{operation_id}: x-idempotent applies to POST operations only")
+        if op.idempotent and not op.statuses >= IDEMPOTENCY_STATUSES:
+            problems.append(f"{operation_id}: x-idempotent needs 400, 409 and 422 documented")
+        wanted, status = CONDITIONAL_HEADERS.get(op.method, (None, 0))
+        for header in ("If-Match", "If-None-Match"):
+            declared = header in op.headers
+            if declared != (op.resource is not None and header == wanted):
+                methods = "GET" if header == "If-None-Match" else "PATCH, DELETE"
+                problems.append(
+                    f"{operation_id}: {header} is declared exactly on x-resource operations"
+                    f" whose method honours it ({methods})"
+                )
+        if op.resource is not None and wanted is not None and status not in op.statuses:
+            problems.append(f"{operation_id}: x-resource {op.method} needs {status} documented")
+        carries_body = op.status_code != 204
+        if ("ETag" in op.success_headers) != (op.resource is not None and carries_body):
+            problems.append(
+                f"{operation_id}: the success response declares ETag exactly when x-resource"
+                " is set and it has a body"
+            )
+    return problems
+
+
 def bind_routes(
     router: APIRouter,
     implementations: Mapping[str, object],
@@ -149,6 +196,7 @@ def bind_routes(
     tags = importlib.import_module("generated.routers").TAGS
     protocols = importlib.import_module("generated.protocols")
     problems = undeclared_access(operations) + unknown_rate_limits(operations)
+    problems += undeclared_retries(operations)
     problems += [
         f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,16 +13,28 @@ from app.domain.errors import NotAuthenticated
 from app.domain.principal import Principal
 from app.domain.rbac import Role
 
+if TYPE_CHECKING:
+    from app.contract.idempotency import Idempotency
+    from app.domain.etags import EntityTags
+
+ADMISSION_KEY = "orgsites.admission"
+"""The ASGI scope key under which the guard leaves its Admission for the route
+(app.contract.runtime), which concludes the preconditions and the idempotency record."""
+
 
 @dataclass(slots=True)
 class Admission:
     """What the guard (app.contract.authorization) read of the request, once, typed: the
     caller, the organization the path names (None when the operation names none, or the id is
-    malformed and validation answers 422) and the caller's role in it."""
+    malformed and validation answers 422) and the caller's role in it; the If-None-Match of a
+    GET and the claimed Idempotency-Key of a write (If-Match goes to the unit of work's version
+    ledger, where the repositories compare it)."""
 
     principal: Principal | None = None
     org_id: uuid.UUID | None = None
     role: Role | None = None
+    if_none_match: EntityTags | None = None
+    idempotency: Idempotency | None = None
 
 
 @dataclass

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.data.database import Database
 from app.data.reading import CoreReader, DriverReader, Reader
+from app.data.versions import VersionLedger
 from app.domain.errors import DomainError, WriteConflict
 
 T = TypeVar("T")
@@ -81,6 +82,8 @@ class UnitOfWork:
         self.read_only = read_only
         self._session: AsyncSession | None = None
         self._driver: DriverReader | None = None
+        self.versions = VersionLedger()
+        """The resource versions its repositories saw (app.data.versions)."""
 
     @property
     def session(self) -> AsyncSession:

@@ -135,3 +135,49 @@ class WriteConflict(Conflict):
             "repeat it after the Retry-After delay.",
             headers={"Retry-After": str(self.retry_after_seconds)},
         )
+
+
+class PreconditionFailed(DomainError):
+    """An If-Match names no current version of the resource: nothing was changed."""
+
+    status = 412
+    code = "precondition_failed"
+    title = "Precondition Failed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The resource has changed since the ETag in If-Match; nothing was changed. "
+            "Read it again, then decide."
+        )
+
+
+class IdempotencyKeyInvalid(BadRequest):
+    """An Idempotency-Key that is not 1 to 255 printable ASCII characters."""
+
+    code = "idempotency_key_invalid"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """The key was already used for a different request of the same caller and operation."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different request (another path or body) of "
+            "this operation; use a new key for a new request."
+        )
+
+
+class IdempotencyKeyInUse(Conflict):
+    """A request with the same key is still running; Retry-After says when to ask again."""
+
+    code = "idempotency_key_in_use"
+    retry_after_seconds: ClassVar[int] = 1
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still running; repeat it after the "
+            "Retry-After delay to get its answer.",
+            headers={"Retry-After": str(self.retry_after_seconds)},
+        )

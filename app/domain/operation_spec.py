@@ -12,7 +12,8 @@ password (each confirmation also a sign-in attempt), or never limited (health ch
 
 @dataclass(frozen=True)
 class OperationSpec:
-    """One operation of the spec, as far as routing, authorization and rate limiting need it."""
+    """One operation of the spec, as far as routing, authorization, rate limiting, retries and
+    conditional requests need it."""
 
     operation_id: str
     method: str
@@ -24,6 +25,17 @@ class OperationSpec:
     allow_self: str | None
     rate_limit: RateLimitPolicy
     query_parameters: frozenset[str] = frozenset()
+    idempotent: bool = False
+    """x-idempotent: honours Idempotency-Key (app.contract.idempotency)."""
+    resource: str | None = None
+    """x-resource: the single resource it answers with or changes; carries an ETag, and honours
+    If-None-Match (GET) or If-Match (PATCH, DELETE) (app.contract.preconditions)."""
+    headers: frozenset[str] = frozenset()
+    """The request headers the spec declares (X-API-Version, Idempotency-Key, If-Match, ...)."""
+    statuses: frozenset[int] = frozenset()
+    """Every status the spec documents for it."""
+    success_headers: frozenset[str] = frozenset()
+    """The headers its success response declares (ETag, Location, ...)."""
 
     @property
     def organization_scoped(self) -> bool:

@@ -127,3 +127,25 @@ def test_an_operation_must_document_every_status_the_service_can_answer(tmp_path
         ("post", "409", "house-writes-document-409"),
         ("get", "422", "house-every-operation-documents-the-edge-statuses"),
     }
+
+
+def test_the_retry_rules_catch_undeclared_behaviour(tmp_path: Path) -> None:
+    """x-idempotent and x-resource agree with the headers and responses, both ways."""
+    spec = yaml.safe_load((ROOT / "generated" / "openapi.yaml").read_text())
+    item = spec["paths"][f"{SITES}/{{site_id}}"]
+    del spec["paths"][SITES]["post"]["x-idempotent"]  # the key stays declared
+    item["patch"]["parameters"] = []  # If-Match gone
+    del item["get"]["responses"]["304"]
+    del item["get"]["responses"]["200"]["headers"]["ETag"]
+    item["delete"]["x-resource"] = "device"
+    spec["paths"][SITES]["get"]["parameters"].append({"$ref": "#/components/parameters/IfMatch"})
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(yaml.safe_dump(spec))
+    assert {finding["code"] for finding in lint(broken)} == {
+        "house-idempotency-key-only-where-idempotent",
+        "house-resource-writes-declare-if-match",
+        "house-resource-get-declares-if-none-match",
+        "house-resource-answers-carry-etag",
+        "house-resource-names",
+        "house-if-match-only-on-resource-writes",
+    }

@@ -1,14 +1,19 @@
-"""`make contract`'s CLI stage is a plain `st run`: no configuration file, no hooks, all checks."""
+"""`make contract`'s CLI stage is a plain `st run`: no hooks, all checks, and one declared
+configuration file whose only departure from schemathesis' defaults is what positive data may
+be answered (412 for an invented If-Match; 422 for a repeated Idempotency-Key of the four
+idempotent operations)."""
 
 from __future__ import annotations
 
 import argparse
 import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from generated.operations import OPERATIONS
 from scripts import contract
 
 
@@ -38,6 +43,23 @@ def test_st_runs_from_an_empty_directory_without_hooks_with_every_check(
     assert not seen["cwd"].is_relative_to(contract.ROOT)
     assert not [name for name in seen["env"] if name.startswith("SCHEMATHESIS_")]
     command = seen["command"]
-    assert command[1:3] == ["run", "http://127.0.0.1:1/api/v1/openapi.json"]
+    assert command[1:3] == ["--config-file", str(contract.CONFIG)]
+    assert command[3:5] == ["run", "http://127.0.0.1:1/api/v1/openapi.json"]
     assert command[command.index("--checks") + 1] == "all"
-    assert not {"--config-file", "--exclude-checks"} & set(command)
+    assert "--exclude-checks" not in command
+
+
+def test_the_configuration_only_widens_positive_data_acceptance() -> None:
+    config = tomllib.loads(contract.CONFIG.read_text())
+    assert set(config) == {"checks", "operations"}
+    assert set(config["checks"]) == {"positive_data_acceptance"}
+    defaults = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+    widened = config["checks"]["positive_data_acceptance"]["expected-statuses"]
+    assert sorted(widened) == sorted([*defaults, "412"])
+    (idempotent,) = config["operations"]
+    assert set(idempotent) == {"include-operation-id", "checks"}
+    assert sorted(idempotent["include-operation-id"]) == sorted(
+        op.operation_id for op in OPERATIONS.values() if op.idempotent
+    )
+    statuses = idempotent["checks"]["positive_data_acceptance"]["expected-statuses"]
+    assert sorted(statuses) == sorted([*widened, "422"])

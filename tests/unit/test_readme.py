@@ -44,10 +44,16 @@ NO_CLUSTER = ("ci", "make check-deploy")
 COVERAGE: list[tuple[str, tuple[str, str]]] = [
     # Quick start, run as written.
     (r"FIRST_SUPERUSER_EMAIL=\S+ FIRST_SUPERUSER_PASSWORD=\S+ make run$", ("test", QUICK_START)),
-    (r"(TOKEN|ORG)=\$\(curl -s http://127\.0\.0\.1:8000/", ("test", QUICK_START)),
+    (
+        r"(TOKEN|ORG|SITE|ETAG)=\$\(curl -s (-o /dev/null -D - )?\"?http://127\.0\.0\.1:8000/",
+        ("test", QUICK_START),
+    ),
     (r'AUTH="Authorization: Bearer \$TOKEN"$', ("test", QUICK_START)),
-    (r"curl -s (-o /dev/null )?\"?http://127\.0\.0\.1:8000/api/v1/", ("test", QUICK_START)),
-    (r"for city in .*; do$|done$", ("test", QUICK_START)),
+    (
+        r"curl -s (-o /dev/null )?(-D - )?(-w '[^']*' )?(-X [A-Z]+ )?\"?http://127\.0\.0\.1:8000/api/v1/",
+        ("test", QUICK_START),
+    ),
+    (r"for (city|attempt) in .*; do$|done$", ("test", QUICK_START)),
     # Make targets.
     (r"make install$", ("ci", "make test")),
     (r"make run$", ("test", QUICK_START)),
@@ -131,7 +137,10 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
         ("test", CONTRACT),
     ),
     (r"TOKEN=\$\(curl -s http://127\.0\.0\.1:8001/", ("test", CONTRACT)),
-    (r"\.venv/bin/st run http://127\.0\.0\.1:8001/", ("test", CONTRACT)),
+    (
+        r"\.venv/bin/st --config-file tests/contract/schemathesis\.toml run http://127\.0\.0\.1:8001/",
+        ("test", CONTRACT),
+    ),
     # Docker and Compose, run by the container smoke test.
     (r"DOCKER_BUILDKIT=1 docker build -t orgsites-api:local \.$", ("container", "docker build")),
     (
@@ -288,19 +297,36 @@ def test_the_secret_key_command_makes_a_strong_key() -> None:
 
 
 def test_the_contract_command_is_the_one_make_contract_runs() -> None:
-    (st_run,) = [c for c in readme_commands() if c.startswith(".venv/bin/st run ")]
+    (st_run,) = [c for c in readme_commands() if c.startswith(".venv/bin/st ")]
     script = (ROOT / "scripts" / "contract.py").read_text()
     for option in re.findall(r"--[a-z-]+", st_run):
         assert f'"{option}"' in script, f"make contract does not pass {option}"
     assert "--seed 20261125" in st_run and "default=20261125" in script
+    assert "--config-file tests/contract/schemathesis.toml " in st_run
+    assert 'ROOT / "tests" / "contract" / "schemathesis.toml"' in script
     (serve,) = [c for c in readme_commands() if "PORT=8001 DATABASE_URL=" in c]
     assert "RATE_LIMIT_ENABLED=false" in serve, "the run would trip the default rate limits"
 
 
 def quick_start_blocks() -> tuple[str, str]:
+    """The quick start's serve command, and its calls followed by those of "Retries and
+    concurrent edits", which continue the same session."""
     start = README.index("## Quick start")
     serve, calls = re.findall(r"```sh\n(.*?)```", README[start:], re.DOTALL)[:2]
-    return serve.strip(), calls
+    return serve.strip(), calls + retries_block()
+
+
+def retries_block() -> str:
+    """The README's "Retries and concurrent edits" commands."""
+    start = README.index("## Retries and concurrent edits")
+    block: str = re.findall(r"```sh\n(.*?)```", README[start:], re.DOTALL)[0]
+    return block
+
+
+def test_the_retries_page_shows_the_readmes_commands() -> None:
+    """docs/retries-and-concurrent-edits.md shows the very block the quick start test runs."""
+    page = PAGES["docs/retries-and-concurrent-edits.md"]
+    assert re.findall(r"```sh\n(.*?)```", page, re.DOTALL)[0] == retries_block()
 
 
 def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
@@ -352,5 +378,10 @@ def test_the_quick_start_works_as_written(tmp_path: Path) -> None:
         server.wait(timeout=30)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / "app.db").is_file(), "make run migrated ./data/app.db"
-    page = result.stdout.strip().splitlines()[-1]
-    assert '"total":7' in page and "Vienna" in page, page
+    out = result.stdout
+    assert re.search(r'"name":"Vienna".*"total":7', out), out
+    # Retries and concurrent edits: one site for two keyed creates, 304, then 200 and 412.
+    assert re.findall(r"HTTP/1\.1 (\d+)", out) == ["201", "201"], out
+    assert len(set(re.findall(r"(?im)^location: (\S+)", out))) == 1, out
+    assert len(re.findall(r"(?im)^idempotent-replayed: true", out)) == 1, out
+    assert re.search(r'(?m)^304\n200\n\{.*"code":"precondition_failed"', out), out

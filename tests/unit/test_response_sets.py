@@ -27,8 +27,12 @@ def test_the_bundle_has_no_response_set_keys_and_every_set_written_out() -> None
         "201", "400", "401", "403", "404", "409", "413", "414", "422", "429", "431", "405",
         "500", "503",
     ]  # fmt: skip
-    assert set(sets["write"]) <= set(create)
-    assert create["409"] == {"$ref": "#/components/responses/WriteConflict"}
+    assert set(sets["idempotent"]) <= set(create)  # createSite is x-idempotent
+    assert create["409"] == {"$ref": "#/components/responses/IdempotentConflict"}
+    update = document["paths"][f"{SITES}/{{site_id}}"]["patch"]["responses"]
+    assert set(sets["write-resource"]) <= set(update)
+    assert update["409"] == {"$ref": "#/components/responses/WriteConflict"}
+    assert update["412"] == {"$ref": "#/components/responses/PreconditionFailed"}
 
 
 def test_a_response_the_operation_writes_replaces_the_sets() -> None:

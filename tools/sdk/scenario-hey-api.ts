@@ -44,6 +44,18 @@ async function main(): Promise<void> {
   expectEmpty("delete a site", await deleteSite({ client: admin, path: { ...path, site_id: second.id } }));
   expectProblem("404 for the deleted site", await getSite({ client: admin, path: { ...path, site_id: second.id } }), 404, "site_not_found");
 
+  const key = `oslo-${randomSuffix()}`;
+  const createOslo = () => createSite({ client: admin, path, headers: { "Idempotency-Key": key }, body: { name: "Oslo", timezone: "Europe/Oslo" } });
+  const oslo = expectData("create a site with an Idempotency-Key", await createOslo(), 201).data;
+  const repeat = await createOslo();
+  const again = expectData("repeat it with the same key", repeat, 201).data;
+  check("the repeat replays the first answer", again.id === oslo.id && repeat.response?.headers.get("idempotent-replayed") === "true", again);
+  const osloPath = { ...path, site_id: oslo.id };
+  const etag = (await getSite({ client: admin, path: osloPath })).response?.headers.get("etag") ?? "";
+  const edit = (name: string) => updateSite({ client: admin, path: osloPath, headers: { "If-Match": etag }, body: { name } });
+  expectData("change it with If-Match", await edit("Oslo HQ"), 200);
+  expectProblem("412 for the second change with the same If-Match", await edit("Oslo 2"), 412, "precondition_failed");
+
   const memberTokens = await signIn("the member", memberEmail, memberPassword);
   const member = as(memberTokens.access_token);
   expectProblem("403 when a member creates a site", await createSite({ client: member, path, body: { name: "Nope", timezone: "UTC" } }), 403, "permission_denied");

@@ -46,6 +46,18 @@ async function main(): Promise<void> {
   expectEmpty("delete a site", await admin.DELETE("/api/v1/organizations/{org_id}/sites/{site_id}", { params: { path: { ...orgPath, site_id: second.id } } }));
   expectProblem("404 for the deleted site", await admin.GET("/api/v1/organizations/{org_id}/sites/{site_id}", { params: { path: { ...orgPath, site_id: second.id } } }), 404, "site_not_found");
 
+  const key = `oslo-${randomSuffix()}`;
+  const createOslo = () => admin.POST("/api/v1/organizations/{org_id}/sites", { params: { path: orgPath, header: { "Idempotency-Key": key } }, body: { name: "Oslo", timezone: "Europe/Oslo" } });
+  const oslo = expectData("create a site with an Idempotency-Key", await createOslo(), 201).data;
+  const repeat = await createOslo();
+  const again = expectData("repeat it with the same key", repeat, 201).data;
+  check("the repeat replays the first answer", again.id === oslo.id && repeat.response.headers.get("idempotent-replayed") === "true", again);
+  const osloPath = { ...orgPath, site_id: oslo.id };
+  const etag = (await admin.GET("/api/v1/organizations/{org_id}/sites/{site_id}", { params: { path: osloPath } })).response.headers.get("etag") ?? "";
+  const edit = (name: string) => admin.PATCH("/api/v1/organizations/{org_id}/sites/{site_id}", { params: { path: osloPath, header: { "If-Match": etag } }, body: { name } });
+  expectData("change it with If-Match", await edit("Oslo HQ"), 200);
+  expectProblem("412 for the second change with the same If-Match", await edit("Oslo 2"), 412, "precondition_failed");
+
   const memberTokens = await signIn("the member", memberEmail, memberPassword);
   const member = as(memberTokens.access_token);
   expectProblem("403 when a member creates a site", await member.POST("/api/v1/organizations/{org_id}/sites", { params: { path: orgPath }, body: { name: "Nope", timezone: "UTC" } }), 403, "permission_denied");

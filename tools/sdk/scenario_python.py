@@ -85,6 +85,37 @@ def sign_in(base: str, who: str, email: str, password: str) -> TokenPair:
     return expect(f"sign in as {who}", response, HTTPStatus.OK, TokenPairEnvelope).data
 
 
+def retry_safely(admin: AuthenticatedClient, org_id: uuid.UUID) -> None:
+    """A create repeated with one Idempotency-Key, and two edits with one If-Match."""
+    key = str(uuid.uuid4())
+    body = SiteCreate(name="Oslo", timezone="Europe/Oslo")
+    first = create_site.sync_detailed(org_id, client=admin, body=body, idempotency_key=key)
+    created = expect(
+        "create a site with an Idempotency-Key", first, HTTPStatus.CREATED, SiteEnvelope
+    )
+    repeat = create_site.sync_detailed(org_id, client=admin, body=body, idempotency_key=key)
+    again = expect("repeat it with the same key", repeat, HTTPStatus.CREATED, SiteEnvelope)
+    if again.data.id != created.data.id or repeat.headers.get("idempotent-replayed") != "true":
+        sys.exit(f"replay: got {again.data.id} and {dict(repeat.headers)}")
+    etag = get_site.sync_detailed(org_id, created.data.id, client=admin).headers["etag"]
+    expect(
+        "change it with If-Match",
+        update_site.sync_detailed(
+            org_id, created.data.id, client=admin, body=SiteUpdate(name="Oslo HQ"), if_match=etag
+        ),
+        HTTPStatus.OK,
+        SiteEnvelope,
+    )
+    problem(
+        "412 for the second change with the same If-Match",
+        update_site.sync_detailed(
+            org_id, created.data.id, client=admin, body=SiteUpdate(name="Oslo 2"), if_match=etag
+        ),
+        412,
+        "precondition_failed",
+    )
+
+
 def main(base: str, admin_email: str, admin_password: str) -> None:
     """Run every step against the server at base."""
     admin = AuthenticatedClient(
@@ -154,6 +185,7 @@ def main(base: str, admin_email: str, admin_password: str) -> None:
         404,
         "site_not_found",
     )
+    retry_safely(admin, org.id)
     member_tokens = sign_in(base, "the member", member_email, MEMBER_PASSWORD)
     member = AuthenticatedClient(base, token=member_tokens.access_token)
     problem(

@@ -1,5 +1,6 @@
 """ORM classes; importing this package registers every table on Base.metadata."""
 
+from app.data.models.idempotency_key import IdempotencyKey
 from app.data.models.login_session import LoginSession
 from app.data.models.membership import Membership
 from app.data.models.organization import Organization
@@ -7,4 +8,12 @@ from app.data.models.site import Site
 from app.data.models.site_counter import SiteCounter
 from app.data.models.user import User
 
-__all__ = ["LoginSession", "Membership", "Organization", "Site", "SiteCounter", "User"]
+__all__ = [
+    "IdempotencyKey",
+    "LoginSession",
+    "Membership",
+    "Organization",
+    "Site",
+    "SiteCounter",
+    "User",
+]

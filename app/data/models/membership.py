@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.data.database import Base, UTCDateTime, utcnow
+from app.data.models.versioning import version_column
 
 
 class Membership(Base):
@@ -41,3 +42,6 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = version_column()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper

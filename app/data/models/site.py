@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.data.database import Base, UTCDateTime, same_as_created_at, utcnow
 from app.data.models.search_index import trigram_index
+from app.data.models.versioning import version_column
 
 
 class Site(Base):
@@ -45,3 +46,6 @@ class Site(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=same_as_created_at, onupdate=utcnow
     )
+    version: Mapped[int] = version_column()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read once by the mapper

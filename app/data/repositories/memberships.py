@@ -40,12 +40,31 @@ def _listed(filters: frozenset[str]) -> Query:
 
 
 MEMBER_LISTING = Listing(_listed, MEMBER_SORTS, Membership.user_id)
-MEMBER_ROW = _listed(frozenset()).where(Membership.user_id == bindparam("user_id"))
-"""One member of :org_id as a plain row; built once, bound per request."""
+MEMBER_ROW = (
+    _listed(frozenset())
+    .add_columns(Membership.version.label("version"), User.version.label("user_version"))
+    .where(Membership.user_id == bindparam("user_id"))
+)
+"""One member of :org_id as a plain row with its and its user's versions; built once."""
 
 
 class MembershipRepository(Repository[Membership]):
-    """Reads and writes the memberships of one organization at a time; flushes, never commits."""
+    """Reads and writes the memberships of one organization at a time; flushes, never commits.
+
+    A member shows its user's email and name, so its version token is the membership's version
+    and its user's: a role change and an email change both change the member's ETag."""
+
+    resource = "membership"
+
+    @staticmethod
+    def identity(row: Any) -> object:
+        """A membership is identified by its organization and user."""
+        return f"{row.organization_id}/{row.user_id}"
+
+    async def version_of(self, row: Any) -> object:
+        """`<membership version>.<user version>` (the user is usually loaded already)."""
+        user = await self.session.get(User, row.user_id)
+        return f"{row.version}.{user.version if user is not None else 0}"
 
     async def role_of(self, org_id: uuid.UUID, user_id: uuid.UUID) -> Role | None:
         """The user's role in the organization, None when not a member."""
@@ -58,7 +77,11 @@ class MembershipRepository(Repository[Membership]):
 
     async def row(self, org_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, Any] | None:
         """A member of the organization as a plain row keyed by the API's field names."""
-        return await self.reader.first(MEMBER_ROW, {"org_id": org_id, "user_id": user_id})
+        row = await self.reader.first(MEMBER_ROW, {"org_id": org_id, "user_id": user_id})
+        if row is not None:
+            version = f"{row.pop('version')}.{row.pop('user_version')}"
+            self.seen("membership", f"{org_id}/{user_id}", version)
+        return row
 
     async def search(
         self,
@@ -111,6 +134,7 @@ class MembershipRepository(Repository[Membership]):
         user = await self.session.get(User, user_id)
         if user is None:  # pragma: no cover - the user's memberships go before the user
             return None
+        await self.note_locked(membership)
         return membership, user, sum(row.role == Role.OWNER.value for row in locked)
 
     async def solely_owned_by(self, user_id: uuid.UUID) -> list[uuid.UUID]:

@@ -34,8 +34,10 @@ ORGANIZATION_COLUMNS = (
     Organization.updated_at,
 )
 """What the API shows of an organization, read as plain rows."""
-ORGANIZATION_ROW = select(*ORGANIZATION_COLUMNS).where(Organization.id == bindparam("org_id"))
-"""One organization as a plain row; built once, bound per request."""
+ORGANIZATION_ROW = select(*ORGANIZATION_COLUMNS, Organization.version).where(
+    Organization.id == bindparam("org_id")
+)
+"""One organization as a plain row with its version; built once, bound per request."""
 MEMBER_OF = "member_id"
 """The filter naming the user whose organizations are listed (absent for superadmins)."""
 
@@ -56,19 +58,29 @@ ORGANIZATION_LISTING = Listing(_listed, ORGANIZATION_SORTS, Organization.id)
 
 
 class OrganizationRepository(Repository[Organization]):
-    """Reads and writes organizations; flushes, never commits."""
+    """Reads and writes organizations; flushes, never commits. Its version counts changes of
+    what the API shows of it (name, slug); its sites and members are not part of it, so adding
+    one changes no organization's ETag."""
+
+    resource = "organization"
 
     async def get(self, org_id: uuid.UUID) -> Organization | None:
         """The organization with this id, locked for a change until the transaction ends (FOR NO
         KEY UPDATE: sites and members may still be added meanwhile); None when it does not exist
         (any more: a concurrent delete won). Callers are already authorized for it."""
-        return await self.session.get(
+        organization = await self.session.get(
             Organization, org_id, with_for_update={"key_share": True}, populate_existing=True
         )
+        if organization is not None:
+            await self.note_locked(organization)
+        return organization
 
     async def remove(self, org_id: uuid.UUID) -> bool:
         """Delete the organization (its sites, counts and memberships go with it through ON
-        DELETE CASCADE); False when it does not exist (any more)."""
+        DELETE CASCADE); False when it does not exist (any more). With an If-Match, the row is
+        locked and compared first."""
+        if self.must_lock("organization") and await self.get(org_id) is None:
+            return False
         deleted = await self.session.scalar(
             delete(Organization).where(Organization.id == org_id).returning(Organization.id)
         )
@@ -76,7 +88,7 @@ class OrganizationRepository(Repository[Organization]):
 
     async def row(self, org_id: uuid.UUID) -> dict[str, Any] | None:
         """The organization as a plain row keyed by the API's field names (for reading)."""
-        return await self.reader.first(ORGANIZATION_ROW, {"org_id": org_id})
+        return self.note_plain(await self.reader.first(ORGANIZATION_ROW, {"org_id": org_id}))
 
     async def list_visible(
         self, principal: Principal, *, q: str | None, sort: str, window: Slice
@@ -137,6 +149,7 @@ class OrganizationRepository(Repository[Organization]):
                     raise
                 continue
             await self.session.refresh(organization)
+            await self.note(organization)
             return organization
         raise AssertionError("unreachable: the random suffix always ends the loop")
 

@@ -33,10 +33,12 @@ SITE_COLUMNS = (
 )
 """What the API shows of a site, read as plain rows."""
 _sites, _counters = table_of(Site), table_of(SiteCounter)
-SITE_ROW = select(*(_sites.c[column.key] for column in SITE_COLUMNS)).where(
+RESOURCE = "site"
+"""The x-resource name of a site: its rows' versions are its ETags (app.data.versions)."""
+SITE_ROW = select(*(_sites.c[column.key] for column in SITE_COLUMNS), _sites.c.version).where(
     _sites.c.organization_id == bindparam("org_id"), _sites.c.id == bindparam("site_id")
 )
-"""One site of one organization as a plain row; built once, bound per request."""
+"""One site of one organization as a plain row with its version; built once, bound per request."""
 SITE_ROW_LOCKED = SITE_ROW.with_for_update(key_share=True)
 """The same row, locked until the transaction ends (FOR NO KEY UPDATE)."""
 SITE_KEY = (_sites.c.organization_id == bindparam("org_id")) & (_sites.c.id == bindparam("site_id"))
@@ -75,12 +77,21 @@ class SiteRepository(Repository[Site]):
     async def row(self, org_id: uuid.UUID, site_id: uuid.UUID) -> dict[str, Any] | None:
         """The site as a plain row keyed by the API's field names, only if it belongs to the
         organization (for reading; `change` locks it for a change)."""
-        return await self.reader.first(SITE_ROW, {"org_id": org_id, "site_id": site_id})
+        return self._versioned(
+            await self.reader.first(SITE_ROW, {"org_id": org_id, "site_id": site_id})
+        )
+
+    def _versioned(self, row: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The row without its version, which is noted as the site's ETag."""
+        if row is not None:
+            self.seen(RESOURCE, row["id"], row.pop("version"))
+        return row
 
     async def add(self, row: Site) -> Site:
         """Insert a site and count it."""
         site = await super().add(row)
         await self._count(site.organization_id, {site.status: 1})
+        self.seen(RESOURCE, site.id, site.version)
         return site
 
     async def save(self, row: Site) -> Site:
@@ -96,16 +107,24 @@ class SiteRepository(Repository[Site]):
     ) -> dict[str, Any] | None:
         """Set the given columns of the site and return it as a plain row; None when the
         organization has no such site (any more). The row is locked first, so the status it
-        leaves is the one a concurrent change left, and the counts move by what changed."""
+        leaves is the one a concurrent change left, and the counts move by what changed. The
+        locked row's version is held to the request's If-Match before anything is written, and
+        the UPDATE increments it (a change of nothing changes no version)."""
         key = {"org_id": org_id, "site_id": site_id}
         current = await self._first(SITE_ROW_LOCKED, key)
         if current is None:
             return None
+        self.locked(RESOURCE, current["id"], current["version"])
         changed = {name: value for name, value in values.items() if current[name] != value}
         if not changed:
-            return current
-        statement = update(_sites).where(SITE_KEY).values(changed).returning(*SITE_COLUMNS_OUT)
-        row = await self._first(statement, key)
+            return self._versioned(current)
+        statement = (
+            update(_sites)
+            .where(SITE_KEY)
+            .values({**changed, "version": _sites.c.version + 1})
+            .returning(*SITE_COLUMNS_OUT)
+        )
+        row = self._versioned(await self._first(statement, key))
         if row is None:  # pragma: no cover - the row is locked
             return None
         if row["status"] != current["status"]:
@@ -114,8 +133,15 @@ class SiteRepository(Repository[Site]):
 
     async def remove(self, org_id: uuid.UUID, site_id: uuid.UUID) -> bool:
         """Delete the site and uncount the status its DELETE returned; False when the
-        organization has no such site (any more, e.g. a concurrent delete won)."""
-        status = await self.session.scalar(SITE_DELETE, {"org_id": org_id, "site_id": site_id})
+        organization has no such site (any more, e.g. a concurrent delete won). With an
+        If-Match, the row is locked and compared first."""
+        key = {"org_id": org_id, "site_id": site_id}
+        if self.must_lock(RESOURCE):
+            current = await self._first(SITE_ROW_LOCKED, key)
+            if current is None:
+                return False
+            self.locked(RESOURCE, current["id"], current["version"])
+        status = await self.session.scalar(SITE_DELETE, key)
         if status is None:
             return False
         await self._count(org_id, {status: -1})

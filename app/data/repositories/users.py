@@ -31,8 +31,8 @@ USER_COLUMNS = (
     User.updated_at,
 )
 """What the API shows of a user, read as plain rows (never the password hash)."""
-USER_ROW = select(*USER_COLUMNS).where(User.id == bindparam("user_id"))
-"""One user as a plain row; built once, bound per request."""
+USER_ROW = select(*USER_COLUMNS, User.version).where(User.id == bindparam("user_id"))
+"""One user as a plain row with its version; built once, bound per request."""
 SIGN_IN_ROW = select(User.id, User.password_hash, User.is_active).where(
     User.email == bindparam("email")
 )
@@ -55,6 +55,8 @@ USER_LISTING = Listing(_listed, USER_SORTS, User.id)
 class UserRepository(Repository[User]):
     """Reads and writes users; flushes, never commits."""
 
+    resource = "user"
+
     async def lock(
         self, user_id: uuid.UUID, *, with_superadmins: bool = False
     ) -> tuple[User, int] | None:
@@ -76,6 +78,7 @@ class UserRepository(Repository[User]):
         user = next((row for row in locked if row.id == user_id), None)
         if user is None:
             return None
+        await self.note_locked(user)
         return user, sum(row.is_superadmin and row.is_active for row in locked)
 
     async def remove(self, user_id: uuid.UUID) -> bool:
@@ -88,7 +91,7 @@ class UserRepository(Repository[User]):
 
     async def row(self, user_id: uuid.UUID) -> dict[str, Any] | None:
         """The user as a plain row keyed by the API's field names (for reading)."""
-        return await self.reader.first(USER_ROW, {"user_id": user_id})
+        return self.note_plain(await self.reader.first(USER_ROW, {"user_id": user_id}))
 
     async def get_by_email(self, email: str) -> User | None:
         """The user with this email, in any spelling of it (emails are stored canonical)."""

@@ -13,6 +13,7 @@ from app.contract.binding import (
     bind_routes,
     check_implementation,
     function_name,
+    undeclared_retries,
 )
 from app.contract.context import RequestContext
 from app.domain.pagination import Page
@@ -112,3 +113,37 @@ def test_an_operation_without_permission_or_public_refuses_to_start() -> None:
     with pytest.raises(HandlerContractError) as raised:
         bind_routes(APIRouter(), {}, {**OPERATIONS, "createSite": undeclared})
     assert "createSite: declares neither x-permission nor x-public: true" in str(raised.value)
+
+
+def test_the_spec_declares_retries_and_conditions_where_the_runtime_applies_them() -> None:
+    assert undeclared_retries(OPERATIONS) == []
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "change", "message"),
+    [
+        ("createSite", {"idempotent": False}, "x-idempotent and the Idempotency-Key parameter"),
+        ("listSites", {"idempotent": True}, "x-idempotent and the Idempotency-Key parameter"),
+        (
+            "updateSite",
+            {"idempotent": True, "headers": frozenset({"Idempotency-Key", "If-Match"})},
+            "x-idempotent applies to POST operations only",
+        ),
+        ("createSite", {"statuses": frozenset({201, 400})}, "needs 400, 409 and 422"),
+        ("updateSite", {"resource": None}, "If-Match is declared exactly on x-resource"),
+        ("getSite", {"headers": frozenset()}, "If-None-Match is declared exactly"),
+        ("listSites", {"headers": frozenset({"If-None-Match"})}, "If-None-Match is declared"),
+        ("deleteSite", {"statuses": frozenset({204, 404})}, "x-resource DELETE needs 412"),
+        ("getSite", {"statuses": frozenset({200})}, "x-resource GET needs 304"),
+        ("getSite", {"success_headers": frozenset()}, "declares ETag exactly when x-resource"),
+        ("listSites", {"success_headers": frozenset({"ETag"})}, "declares ETag exactly when"),
+    ],
+)
+def test_retries_and_conditions_disagreeing_with_the_spec_refuse_to_start(
+    operation_id: str, change: dict[str, object], message: str
+) -> None:
+    broken = dataclasses.replace(OPERATIONS[operation_id], **change)  # type: ignore[arg-type]
+    with pytest.raises(HandlerContractError) as raised:
+        bind_routes(APIRouter(), {}, {**OPERATIONS, operation_id: broken})
+    assert f"{operation_id}: " in str(raised.value)
+    assert message in str(raised.value)

@@ -1,0 +1,213 @@
+"""Idempotency records: all SQL about the idempotency_keys table.
+
+`claim` runs in the request's own transaction before its handler: one statement. On PostgreSQL it
+first tries the transaction-level advisory lock of the key (`pg_try_advisory_xact_lock`): a
+request still running with the key holds it, so a repeat gets "in use" at once instead of
+waiting on the unique index; with the lock, an `INSERT ... ON CONFLICT DO NOTHING` claims the key
+unless a committed record has it. On SQLite writing transactions run one at a time (BEGIN
+IMMEDIATE), so a repeat only ever finds a committed record. `complete` writes the answer to the
+claimed row in the same transaction, so the record commits or rolls back with the write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import ColumnElement, bindparam, delete, func, literal, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.data.database import utcnow
+from app.data.models import IdempotencyKey
+from app.data.repositories.base import Store, table_of
+
+_keys = table_of(IdempotencyKey)
+SWEEP_BATCH = 500
+"""Expired records deleted per statement: short transactions that never block requests."""
+
+
+class Claim(Enum):
+    """What claiming a key found."""
+
+    CLAIMED = "claimed"
+    """The key is this request's: run the handler, then complete the record."""
+    IN_USE = "in use"
+    """Another request with the key is still running (PostgreSQL only)."""
+    RECORDED = "recorded"
+    """A committed record holds the key: replay it or refuse it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A committed answer."""
+
+    fingerprint: str
+    status: int
+    headers: str
+    body: bytes
+
+
+def lock_key(caller: uuid.UUID, operation_id: str, key: str) -> int:
+    """The advisory lock of one (caller, operation, key): a signed 64-bit hash."""
+    digest = hashlib.sha256(f"{caller}\x00{operation_id}\x00{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _key_filter(caller: uuid.UUID, operation_id: str, key: str) -> ColumnElement[bool]:
+    return (
+        (_keys.c.caller == caller) & (_keys.c.operation_id == operation_id) & (_keys.c.key == key)
+    )
+
+
+class IdempotencyKeyRepository(Store):
+    """Claims, completes, reads and sweeps idempotency records; never commits."""
+
+    async def claim(
+        self, caller: uuid.UUID, operation_id: str, key: str, fingerprint: str
+    ) -> tuple[Claim, Record | None]:
+        """Claim the key for this request, in one statement (see the module text); a committed
+        record found on the way comes back with RECORDED (None: read it with `record`)."""
+        values = {
+            "caller": caller,
+            "operation_id": operation_id,
+            "key": key,
+            "fingerprint": fingerprint,
+            "created_at": utcnow(),
+        }
+        session = self.session
+        if session.get_bind().dialect.name == "postgresql":
+            return await self._claim_postgresql(values)
+        inserted = await session.scalar(
+            sqlite.insert(_keys).values(values).on_conflict_do_nothing().returning(_keys.c.key)
+        )
+        return (Claim.CLAIMED, None) if inserted is not None else (Claim.RECORDED, None)
+
+    async def _claim_postgresql(self, values: dict[str, Any]) -> tuple[Claim, Record | None]:
+        """A committed record is read without any lock, so concurrent replays never contend;
+        only when there is none is the advisory lock tried and the key inserted."""
+        caller, operation_id, key = values["caller"], values["operation_id"], values["key"]
+        existing = (
+            select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body)
+            .where(_key_filter(caller, operation_id, key), _keys.c.status.is_not(None))
+            .cte("existing")
+        )
+        locked = (
+            select(func.pg_try_advisory_xact_lock(lock_key(caller, operation_id, key)).label("got"))
+            .where(~select(existing.c.status).exists())
+            .cte("locked")
+        )
+        claimed = (
+            postgresql.insert(_keys)
+            .from_select(
+                list(values),
+                select(*(literal(v, _keys.c[k].type) for k, v in values.items())).where(
+                    locked.c.got
+                ),
+            )
+            .on_conflict_do_nothing()
+            .returning(_keys.c.key)
+            .cte("claimed")
+        )
+        statement = select(
+            select(locked.c.got).scalar_subquery().label("got"),
+            select(claimed.c.key).exists().label("claimed"),
+            *(select(column).scalar_subquery().label(column.name) for column in existing.c),
+        )
+        row = (await self.session.execute(statement)).one()
+        if row.status is not None:
+            return Claim.RECORDED, Record(row.fingerprint, row.status, row.headers, row.body)
+        if not row.got:
+            return Claim.IN_USE, None
+        return (Claim.CLAIMED, None) if row.claimed else (Claim.RECORDED, None)
+
+    async def record(self, caller: uuid.UUID, operation_id: str, key: str) -> Record | None:
+        """The committed record of the key; None when it has none (it rolled back meanwhile)."""
+        row = (
+            await self.session.execute(
+                select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body).where(
+                    _key_filter(caller, operation_id, key), _keys.c.status.is_not(None)
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        return Record(row.fingerprint, row.status, row.headers, row.body)
+
+    async def complete(
+        self,
+        caller: uuid.UUID,
+        operation_id: str,
+        key: str,
+        *,
+        status: int,
+        headers: str,
+        body: bytes,
+    ) -> None:
+        """Write the answer to the claimed record (same transaction as the write)."""
+        await self.session.execute(
+            update(_keys)
+            .where(_key_filter(caller, operation_id, key))
+            .values(status=status, headers=headers, body=body)
+        )
+
+    async def insert_answered(
+        self,
+        caller: uuid.UUID,
+        operation_id: str,
+        key: str,
+        fingerprint: str,
+        *,
+        status: int,
+        headers: str,
+        body: bytes,
+    ) -> None:
+        """Record an answer in a transaction of its own (a handler's 4xx, whose own transaction
+        rolled back); a record committed meanwhile by a repeat of the request is kept."""
+        session = self.session
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        await session.execute(
+            dialect.insert(_keys)
+            .values(
+                caller=caller,
+                operation_id=operation_id,
+                key=key,
+                fingerprint=fingerprint,
+                status=status,
+                headers=headers,
+                body=body,
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+
+
+async def sweep(session: AsyncSession, *, older_than: dt.datetime, batch: int = SWEEP_BATCH) -> int:
+    """Delete records created before ``older_than`` in batches of ``batch`` rows, each batch its
+    own short transaction; on PostgreSQL rows a request holds are skipped (SKIP LOCKED), so the
+    sweep never waits for a request nor a request for it. Returns how many were deleted."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    total = 0
+    while True:
+        expired = (
+            select(_keys.c.caller, _keys.c.operation_id, _keys.c.key)
+            .where(
+                _keys.c.created_at < bindparam("cutoff", older_than, type_=_keys.c.created_at.type)
+            )
+            .limit(batch)
+        )
+        if postgres:
+            expired = expired.with_for_update(skip_locked=True)
+        statement = delete(_keys).where(
+            tuple_(_keys.c.caller, _keys.c.operation_id, _keys.c.key).in_(expired)
+        )
+        result = await session.execute(statement)
+        deleted = int(getattr(result, "rowcount", 0))
+        await session.commit()
+        total += deleted
+        if deleted < batch:
+            return total
