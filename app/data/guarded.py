@@ -133,7 +133,9 @@ def guarded(statement: Executable, caller_query: Select[Any], grant: Grant) -> G
         if not isinstance(statement, Select):
             raise TypeError(f"only a SELECT can carry the caller check: {statement}")
         query = cast(Select[Any], statement)
-        caller = caller_query.cte("caller")
+        # Computed once (PostgreSQL would inline it, and look the role up again for every row
+        # the join's predicate is evaluated on).
+        caller = caller_query.cte("caller").prefix_with("MATERIALIZED", dialect="postgresql")
         resource = query.add_columns(literal_column("1").label(PRESENT)).subquery("resource")
         combined = (
             select(*caller.c, *resource.c)
