@@ -26,9 +26,9 @@ from typing import Any
 import httpx
 
 from scripts.bench import observability
-from scripts.bench.load import WRK_HINT, Result, have_wrk, measure
+from scripts.bench.load import WRK_HINT, Result, have_wrk
 from scripts.bench.seed import EMAIL, PASSWORD, Fixture, seed_small
-from scripts.bench.servers import Server, rss_mb, serve, service_env
+from scripts.bench.servers import Measured, Server, rss_mb, serve, service_env
 
 TARGETS = {
     "list 100 sites": 0.15,
@@ -99,11 +99,16 @@ def interleaved(
             ratios[name].append(results[name][-1].rps / results[baseline][-1].rps)
         for name, reference in references.items():
             to_reference[name].append(results[name][-1].rps / results[reference][-1].rps)
+        cpu = {name: run.cpu_us[-1] for name, run in runs.items() if isinstance(run, Measured)}
         print(
             f"  round {round_number}/{rounds}: "
-            + ", ".join(f"{name} {results[name][-1].rps:.0f}/s" for name in runs)
+            + ", ".join(
+                f"{name} {results[name][-1].rps:.0f}/s"
+                + (f" ({cpu[name]:.0f} us CPU)" if name in cpu else "")
+                for name in runs
+            )
         )
-    summary = {}
+    summary: dict[str, dict[str, Any]] = {}
     for name, measured in results.items():
         summary[name] = {
             "rps": statistics.median(r.rps for r in measured),
@@ -113,10 +118,18 @@ def interleaved(
             "ratio_per_round": ratios[name],
             "errors": sum(r.errors for r in measured),
         }
+        run = runs[name]
+        if isinstance(run, Measured):
+            summary[name]["cpu_us_per_request"] = statistics.median(run.cpu_us)
+            summary[name]["cpu_us_per_round"] = list(run.cpu_us)
         if name in to_reference:
             summary[name]["reference"] = references[name]
             summary[name]["reference_ratio"] = statistics.median(to_reference[name])
             summary[name]["reference_ratio_per_round"] = to_reference[name]
+    for name, reference in references.items():
+        own, theirs = summary[name], summary[reference]
+        if "cpu_us_per_request" in own and "cpu_us_per_request" in theirs:
+            own["reference_cpu_ratio"] = theirs["cpu_us_per_request"] / own["cpu_us_per_request"]
     return summary
 
 
@@ -132,7 +145,7 @@ def report(
     print(f"\n{title}")
     print(
         f"{'request':20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'ratio':>7}"
-        f" {'to ref':>7}  targets"
+        f" {'to ref':>7} {'CPU us':>7} {'CPU ref':>7}  targets"
     )
     for name, row in summary.items():
         tail = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else float("nan")
@@ -148,6 +161,9 @@ def report(
         verdicts.append((str(checks[0]), bool(checks[1])))
         verdict = ", ".join(f"{text}: {'ok' if ok else 'MISS'}" for text, ok in verdicts)
         to_reference = f"{row['reference_ratio']:7.3f}" if "reference_ratio" in row else " " * 7
+        cpu = f"{row['cpu_us_per_request']:7.0f}" if "cpu_us_per_request" in row else " " * 7
+        cpu_ratio = row.get("reference_cpu_ratio")
+        to_reference += f" {cpu} " + (f"{cpu_ratio:7.3f}" if cpu_ratio else " " * 7)
         errors = f"  ({row['errors']} errors)" if row["errors"] else ""
         print(
             f"{name:20} {row['rps']:8.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
@@ -156,10 +172,10 @@ def report(
 
 
 def run_load(
-    url: str, headers: dict[str, str], seconds: float, connections: int
-) -> Callable[[], Result]:
-    """A measurement of one URL, to run later."""
-    return lambda: measure(url, headers, seconds=seconds, connections=connections)
+    server: Server, url: str, headers: dict[str, str], seconds: float, connections: int
+) -> Measured:
+    """A measurement of one URL of the server, to run later (with the server's CPU time)."""
+    return Measured(server, url, headers, seconds=seconds, connections=connections)
 
 
 SIGNING_IN_CLIENTS = 4
@@ -223,13 +239,13 @@ def main() -> int:
         service = stack.enter_context(serve("app.main:app", env))
         headers = sign_in(service.url)
         load = {"seconds": args.seconds, "connections": args.connections}
-        runs = {"bare FastAPI": run_load(f"{bare.url}/", {}, **load)}
+        runs = {"bare FastAPI": run_load(bare, f"{bare.url}/", {}, **load)}
         for name, path in requests_for(fixture).items():
-            runs[name] = run_load(f"{service.url}{path}", headers, **load)
+            runs[name] = run_load(service, f"{service.url}{path}", headers, **load)
         if database_url.startswith("postgresql"):
             reference = stack.enter_context(serve("scripts.bench.reference_app:app", env))
             for name, path in reference_paths(fixture).items():
-                runs[name] = run_load(f"{reference.url}{path}", headers, **load)
+                runs[name] = run_load(reference, f"{reference.url}{path}", headers, **load)
         else:
             print("The raw reference reads PostgreSQL only: no reference ratios on SQLite")
         print(
@@ -275,7 +291,7 @@ def extras(
     10-site list), unprepared statements vs prepared (PostgreSQL), and observability's cost."""
     path = requests_for(fixture)["list 10 sites"]
     figures: dict[str, Any] = {}
-    live = run_load(f"{service.url}/health/live", {}, **load)
+    live = run_load(service, f"{service.url}/health/live", {}, **load)
     summary = interleaved(
         {
             "liveness alone": live,
@@ -306,15 +322,17 @@ def extras(
         )
         summary = interleaved(
             {
-                "limits off": run_load(f"{service.url}{path}", headers, **load),
-                "limits on, Redis": run_load(f"{limited.url}{path}", headers, **load),
+                "limits off": run_load(service, f"{service.url}{path}", headers, **load),
+                "limits on, Redis": run_load(limited, f"{limited.url}{path}", headers, **load),
             },
             args.rounds,
             "limits off",
+            {"limits on, Redis": "limits off"},
         )
         report(
-            "rate limiter with Redis vs off (list 10 sites)",
+            "rate limiter with Redis vs off (list 10 sites; the reference: limits off)",
             summary,
+            {},
             {"limits on, Redis": LIMITER_TARGET},
         )
         figures["rate_limiter"] = summary
@@ -325,8 +343,8 @@ def extras(
     two = own.enter_context(serve("app.main:app", env, workers=2))
     summary = interleaved(
         {
-            "1 worker": run_load(f"{service.url}{path}", headers, **load),
-            "2 workers": run_load(f"{two.url}{path}", headers, **load),
+            "1 worker": run_load(service, f"{service.url}{path}", headers, **load),
+            "2 workers": run_load(two, f"{two.url}{path}", headers, **load),
         },
         args.rounds,
         "1 worker",
@@ -368,8 +386,8 @@ def preparation_cost(
         path = requests_for(fixture)[name]
         summary = interleaved(
             {
-                "prepared": run_load(f"{service.url}{path}", headers, **load),
-                "not prepared": run_load(f"{unprepared.url}{path}", headers, **load),
+                "prepared": run_load(service, f"{service.url}{path}", headers, **load),
+                "not prepared": run_load(unprepared, f"{unprepared.url}{path}", headers, **load),
             },
             args.rounds,
             "prepared",

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from scripts.bench.load import Result, measure
 from tests.live_server import BASE_ENV, LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +38,33 @@ class Server:
             if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes()
         ]
         return workers or [self.pid]
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class Measured:
+    """One server and URL under load, also recording the server's CPU time per request (what
+    other load on the machine disturbs much less than throughput)."""
+
+    def __init__(self, server: Server, url: str, headers: dict[str, str], **load: Any) -> None:
+        self.server, self.url, self.headers, self.load = server, url, headers, load
+        self.cpu_us: list[float] = []
+
+    def __call__(self) -> Result:
+        pids = self.server.worker_pids()
+        before = sum(cpu_seconds(pid) for pid in pids)
+        result = measure(self.url, self.headers, **self.load)
+        answered = max(1.0, result.rps * self.load["seconds"])
+        used = sum(cpu_seconds(pid) for pid in pids) - before
+        self.cpu_us.append(used / answered * 1e6)
+        return result
 
 
 def rss_mb(pid: int) -> float:
