@@ -77,14 +77,22 @@ def rss_mb(pid: int) -> float:
 
 @contextmanager
 def serve(
-    app: str, env: dict[str, str], *, workers: int = 1, root: Path = ROOT
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    root: Path = ROOT,
+    python: str = sys.executable,
+    http: str = "app.edge.server_protocol:BoundedHeadProtocol",
 ) -> Iterator[Server]:
     """`uvicorn <app>` on 127.0.0.1, configured by env only, until the block ends; ``root``: the
-    checkout whose code it serves (another one's for a comparison, scripts.bench.compare)."""
+    checkout whose code it serves (another one's for a comparison, scripts.bench.compare);
+    ``python``: the interpreter (another environment's, scripts.bench.runtimes); ``http``: the
+    protocol (the service's bounded head, as deployed, by default)."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--no-proxy-headers", "--workers", str(workers)]
-    command += ["--http", "app.edge.server_protocol:BoundedHeadProtocol"]  # as deployed
+    command += ["--http", http]
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "wb") as log:
         live = LiveServer(f"http://127.0.0.1:{port}", Path(tmp) / "server.log")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
