@@ -18,7 +18,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config.settings import Settings
@@ -179,6 +179,86 @@ async def test_an_ended_session_is_refused_in_one_statement(
     assert len(statements) == 1, statements
 
 
+SINGLES = {name: READS[name] for name in READS if not name.startswith("list")}
+"""The reads of one resource, which carry an ETag (x-resource)."""
+
+
+@pytest.mark.parametrize("name", SINGLES)
+async def test_a_read_answering_304_is_one_statement(
+    traced: httpx.AsyncClient, exporter: InMemorySpanExporter, world: dict[str, object], name: str
+) -> None:
+    """The version rides in the guarded statement: If-None-Match costs no second round trip."""
+    template, who = SINGLES[name]
+    path, headers = template.format(**world), world[who]
+    tag = (await traced.get(path, headers=headers)).headers["etag"]  # type: ignore[arg-type]
+    response, statements = await statements_of(
+        traced,
+        exporter,
+        path,
+        {**headers, "If-None-Match": tag},  # type: ignore[dict-item]
+    )
+    assert response.status_code == 304, response.text
+    assert response.headers["etag"] == tag
+    assert len(statements) == 1, statements
+    assert "caller" in statements[0].lower()
+
+
+async def test_the_guarded_read_carries_the_version_a_write_made(
+    traced: httpx.AsyncClient, exporter: InMemorySpanExporter, world: dict[str, object]
+) -> None:
+    """The ETag of a one-statement read is the version the last write gave the row."""
+    path = (ORG + "/sites/{site}").format(**world)
+    headers: dict[str, str] = world["owner"]  # type: ignore[assignment]
+    before = (await traced.get(path, headers=headers)).headers["etag"]
+    written = await traced.patch(path, json={"name": "Renamed"}, headers=headers)
+    assert written.status_code == 200, written.text
+    response, statements = await statements_of(traced, exporter, path, headers)
+    assert response.status_code == 200, response.text
+    assert len(statements) == 1, statements
+    assert response.headers["etag"] == written.headers["etag"] != before
+
+
+async def test_a_refused_caller_never_gets_304(
+    traced: httpx.AsyncClient,
+    exporter: InMemorySpanExporter,
+    world: dict[str, object],
+    db: AsyncSession,
+) -> None:
+    """The 304 is decided after the caller: a non-member, a member removed since the last read
+    (on the next request) and an ended session get their refusal, whatever If-None-Match says,
+    from the same one statement."""
+    path = (ORG + "/sites/{site}").format(**world)
+    member: dict[str, str] = world["member_headers"]  # type: ignore[assignment]
+    tag = (await traced.get(path, headers=member)).headers["etag"]
+    for value in (tag, "*"):
+        outsider: dict[str, str] = world["outsider"]  # type: ignore[assignment]
+        response, statements = await statements_of(
+            traced, exporter, path, {**outsider, "If-None-Match": value}
+        )
+        assert (response.status_code, response.json()["code"]) == (404, "organization_not_found")
+        assert len(statements) == 1, statements
+    await db.execute(
+        delete(orm.Membership).where(
+            orm.Membership.organization_id == world["org"],
+            orm.Membership.user_id == world["member"],
+        )
+    )
+    await db.commit()
+    response, statements = await statements_of(
+        traced, exporter, path, {**member, "If-None-Match": tag}
+    )
+    assert (response.status_code, response.json()["code"]) == (404, "organization_not_found")
+    assert len(statements) == 1, statements
+    await db.execute(update(orm.LoginSession).values(revoked_at=utcnow()))
+    await db.commit()
+    owner: dict[str, str] = world["owner"]  # type: ignore[assignment]
+    response, statements = await statements_of(
+        traced, exporter, path, {**owner, "If-None-Match": tag}
+    )
+    assert response.status_code == 401, response.text
+    assert len(statements) == 1, statements
+
+
 async def test_the_profile_and_the_organization_list_check_the_caller_first(
     traced: httpx.AsyncClient, exporter: InMemorySpanExporter, world: dict[str, object]
 ) -> None:
@@ -221,5 +301,5 @@ async def test_a_refused_callers_resource_columns_are_null_in_the_statement(
         assert (row["caller_user_id"], row["caller_role"]) == (
             (user_id, "owner") if admitted else (user_id, None)
         )
-        expected = (site.id, site.name, 1) if admitted else (None, None, None)
-        assert (row["id"], row["name"], row[PRESENT]) == expected
+        expected = (site.id, site.name, 1, 1) if admitted else (None, None, None, None)
+        assert (row["id"], row["name"], row["version"], row[PRESENT]) == expected
