@@ -78,7 +78,8 @@ def summarize(collapsed: str, top: int) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
+    """The command line docs/performance.md documents."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -87,10 +88,15 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--out", default="profile.collapsed", help="py-spy's collapsed stacks")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    command = parser()
+    args = command.parse_args()
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     if not Path(py_spy).exists():
-        parser.error("py-spy is not installed: pip install py-spy")
+        command.error("py-spy is not installed: pip install py-spy")
     with ExitStack() as stack:
         database_url = os.environ.get("BENCH_DATABASE_URL")
         if not database_url:

@@ -34,7 +34,8 @@ def describe(python: str) -> str:
     return "Python {}, FastAPI {}, Starlette {}, uvicorn {}".format(*found)
 
 
-def main() -> int:
+def parser() -> argparse.ArgumentParser:
+    """The command line docs/performance.md documents."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -43,7 +44,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--json", default="bench-runtimes.json")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> int:
+    command = parser()
+    args = command.parse_args()
     load = {"seconds": args.seconds, "connections": args.connections}
     pythons = [sys.executable, *args.pythons]
     names = []

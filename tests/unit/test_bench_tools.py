@@ -42,3 +42,13 @@ def test_each_read_is_compared_with_its_reference_in_the_same_round() -> None:
     assert summary["read"]["reference_ratio_per_round"] == [50.0 / 40.0, 50.0 / 100.0]
     assert summary["read"]["ratio_per_round"] == [0.5, 0.25]
     assert summary["read"]["reference"] == "ref"
+
+
+def test_the_profiler_and_the_runtime_comparison_take_their_documented_arguments() -> None:
+    """The commands docs/performance.md gives parse as written (running them needs wrk, py-spy
+    and a second Python environment, which CI does not have)."""
+    from scripts.bench import profile, runtimes
+
+    assert profile.parser().parse_args(["--request", "get one site"]).request == "get one site"
+    other = "/tmp/fastapi-0.141/bin/python"  # noqa: S108 - the docs' example path, not opened
+    assert runtimes.parser().parse_args([other]).pythons == [other]
