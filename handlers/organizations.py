@@ -53,7 +53,7 @@ class OrganizationHandlers:
         sort: Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
     ) -> Page[Organization]:
         rows = await OrganizationRepository(ctx.unit_of_work).list_visible(
-            ctx.user, q=q, sort=sort, window=Slice(page, per_page, cursor)
+            await ctx.caller(), q=q, sort=sort, window=Slice(page, per_page, cursor)
         )
         return rows.shaped_as(Organization)
 

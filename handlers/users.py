@@ -95,7 +95,7 @@ class UserHandlers:
         self.passwords = passwords
 
     async def get_current_user(self, ctx: RequestContext) -> User:
-        return await _read(ctx, ctx.user.user_id)
+        return await _read(ctx, (await ctx.caller()).user_id)
 
     async def update_current_user(self, ctx: RequestContext, *, body: CurrentUserUpdate) -> User:
         found = await UserRepository(ctx.unit_of_work).lock(ctx.user.user_id)

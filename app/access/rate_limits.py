@@ -25,6 +25,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import RateLimiter as Strategy
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import NoScriptError
 from slowapi import Limiter
 from slowapi.util import get_remote_address
 
@@ -171,9 +172,38 @@ class RateLimiter:
     ) -> tuple[bool, float, int]:
         strategy = self._strategy
         if isinstance(strategy, AsyncMovingWindow):
-            allowed = await strategy.hit(item, *identifiers)
-            reset_at, remaining = await strategy.get_window_stats(item, *identifiers)
+            try:
+                return await _hit_in_one_round_trip(strategy, item, identifiers)
+            except NoScriptError:  # Redis lost its scripts (restart, SCRIPT FLUSH)
+                # The library's own calls load them again; later hits pipeline once more.
+                allowed = await strategy.hit(item, *identifiers)
+                reset_at, remaining = await strategy.get_window_stats(item, *identifiers)
         else:
             allowed = strategy.hit(item, *identifiers)
             reset_at, remaining = strategy.get_window_stats(item, *identifiers)
         return allowed, reset_at, remaining
+
+
+async def _hit_in_one_round_trip(
+    strategy: AsyncMovingWindow, item: RateLimitItem, identifiers: tuple[str, ...]
+) -> tuple[bool, float, int]:
+    """`strategy.hit` then `strategy.get_window_stats`, sent as one pipeline: the same two Lua
+    scripts `limits` registered (acquire_moving_window, moving_window; by their SHA), with the
+    same keys and arguments, in one Redis round trip instead of two. Redis errors become
+    StorageError, as the storage's own calls raise them (wrap_exceptions)."""
+    storage = strategy.storage
+    bridge = storage.bridge  # type: ignore[attr-defined]
+    key = bridge.prefixed_key(item.key_for(*identifiers))
+    limit, expiry = item.amount, item.get_expiry()
+    now = time.time()
+    pipeline = bridge.get_connection().pipeline(transaction=False)
+    pipeline.evalsha(bridge.lua_acquire_moving_window.sha, 1, key, now, limit, expiry, 1)
+    pipeline.evalsha(bridge.lua_moving_window.sha, 1, key, now - expiry, limit)
+    try:
+        acquired, window = await pipeline.execute()
+    except NoScriptError:
+        raise
+    except storage.base_exceptions as error:
+        raise StorageError(error) from error
+    window_start, counted = (float(window[0]), int(window[1])) if window else (now, 0)
+    return bool(acquired), window_start + expiry, limit - counted

@@ -17,14 +17,22 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.access.dependencies import Bearer, database_of
 from app.access.rate_limit_policy import limit_rate, limit_reauthentication
+from app.access.tokens import TokenClaims
 from app.contract.context import ADMISSION_KEY, Admission, RequestContext
 from app.contract.idempotency import Idempotency, read_key
 from app.contract.preconditions import read_preconditions
 from app.contract.query_parameters import reject_unknown_query
-from app.data.repositories.login_sessions import LoginSessionRepository
+from app.data.guarded import SELF_PARAMETER, CallerCheck, grant_of
+from app.data.reading import Row
+from app.data.repositories.login_sessions import (
+    CALLER_CHECK,
+    Caller,
+    LoginSessionRepository,
+    caller_of,
+)
 from app.data.unit_of_work import UnitOfWork
 from app.domain.errors import NotAuthenticated, NotFound, NotPermitted
-from app.domain.exchange import Exchange, exchange_of
+from app.domain.exchange import exchange_of
 from app.domain.operation_spec import OperationSpec
 from app.domain.principal import Principal
 from app.domain.rbac import Permission, holds
@@ -51,14 +59,9 @@ def path_uuid(request: Request, name: str) -> uuid.UUID | None:
     return parsed
 
 
-async def admit(
-    ctx: RequestContext,
-    request: Request,
-    operation: OperationSpec,
-    bearer: Bearer,
-    exchange: Exchange,
-) -> None:
-    """Authenticate the caller and check the operation's permission; raises when refused."""
+def _claims(operation: OperationSpec, bearer: Bearer) -> tuple[Permission, TokenClaims]:
+    """The operation's permission and the access token's verified claims; raises when the
+    operation declares none or the token is missing or invalid (no database needed)."""
     if operation.permission is None:
         raise NotPermitted(
             "This operation declares no permission, so nobody may call it.",
@@ -70,17 +73,33 @@ async def admit(
     claims = bearer.claims()
     if claims is None:
         raise NotAuthenticated("The access token is invalid or expired.")
-    admission = ctx.admission
-    org_id = path_uuid(request, "org_id") if operation.organization_scoped else None
-    caller = await LoginSessionRepository(ctx.unit_of_work).caller(claims.sid, claims.sub, org_id)
+    return permission, claims
+
+
+def decide(
+    ctx: RequestContext,
+    request: Request,
+    operation: OperationSpec,
+    permission: Permission,
+    org_id: uuid.UUID | None,
+    caller: Caller | None,
+) -> None:
+    """The one decision on a caller the database described: admitted into ctx's Admission,
+    or refused (401 without a live session, 404 for a non-member before 403 for a member
+    without the permission)."""
     if caller is None:
         raise NotAuthenticated(
             "The access token's session has ended, or its user no longer exists or is inactive."
         )
-    admission.principal = Principal(caller.user_id, caller.email, caller.is_superadmin, claims.sid)
+    admission = ctx.admission
+    if admission.session_id is None:  # pragma: no cover - set before any caller is read
+        raise RuntimeError("decide() before the token's session is known")
+    admission.principal = Principal(
+        caller.user_id, caller.email, caller.is_superadmin, admission.session_id
+    )
     admission.org_id = org_id
     admission.role = caller.role
-    exchange.user_id = caller.user_id  # for the request log line (app.observability.telemetry)
+    exchange_of(request.scope).user_id = caller.user_id  # for the request log line
     if operation.organization_scoped and org_id is None:
         return  # the route's own validation rejects the malformed id with 422
     if org_id is not None and caller.role is None and not caller.organization_exists:
@@ -90,6 +109,46 @@ async def admit(
     if operation.allow_self and path_uuid(request, operation.allow_self) == caller.user_id:
         return
     raise NotPermitted(f"Your role does not grant {permission.value}.", code="permission_denied")
+
+
+async def admit(
+    ctx: RequestContext, request: Request, operation: OperationSpec, bearer: Bearer
+) -> None:
+    """Authenticate the caller and check the operation's permission now; raises when refused."""
+    permission, claims = _claims(operation, bearer)
+    ctx.admission.session_id = claims.sid
+    org_id = path_uuid(request, "org_id") if operation.organization_scoped else None
+    caller = await LoginSessionRepository(ctx.unit_of_work).caller(claims.sid, claims.sub, org_id)
+    decide(ctx, request, operation, permission, org_id, caller)
+
+
+def defer_admission(
+    ctx: RequestContext, request: Request, operation: OperationSpec, bearer: Bearer
+) -> bool:
+    """Step 4 for a read (docs/request-runtime.md): the token is checked now, the caller query
+    is left pending on the unit of work for the handler's first statement to carry
+    (app.data.guarded), and `decide` runs on the row it yields. False, having left nothing,
+    when a path id is malformed: then `admit` checks now, and validation answers 422."""
+    permission, claims = _claims(operation, bearer)
+    org_id = path_uuid(request, "org_id") if operation.organization_scoped else None
+    own_id = path_uuid(request, operation.allow_self) if operation.allow_self else None
+    if (operation.organization_scoped and org_id is None) or (operation.allow_self and not own_id):
+        return False
+    ctx.admission.session_id = claims.sid
+    params = {
+        "caller_session_id": claims.sid,
+        "caller_user_id": claims.sub,
+        "caller_org_id": org_id,
+    }
+    if own_id is not None:
+        params[SELF_PARAMETER] = own_id
+
+    def decide_on(row: Row | None) -> None:
+        decide(ctx, request, operation, permission, org_id, caller_of(row))
+
+    grant = grant_of(permission, allow_self=own_id is not None)
+    ctx.unit_of_work.pending = CallerCheck(CALLER_CHECK, params, grant, decide_on)
+    return True
 
 
 def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[RequestContext]]:
@@ -119,7 +178,9 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
         request.scope[ADMISSION_KEY] = admission
         ctx = RequestContext(unit_of_work, exchange.request_id, admission)
         if not operation.public:
-            await admit(ctx, request, operation, bearer, exchange)
+            if read_only and defer_admission(ctx, request, operation, bearer):
+                return ctx  # reads never confirm a password (x-rate-limit reauthentication)
+            await admit(ctx, request, operation, bearer)
             if not counted:
                 await limit_reauthentication(operation, request, ctx.user)
         if key is not None:
@@ -130,6 +191,14 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
 
     dependency.__name__ = f"authorize_{operation.operation_id}"
     return dependency
+
+
+async def check_caller(request: Request) -> None:
+    """Run the request's caller check if it is still pending (the handler read nothing, or
+    failed before its first read): no answer of a read leaves before the caller is decided."""
+    unit_of_work = exchange_of(request.scope).unit_of_work
+    if isinstance(unit_of_work, UnitOfWork) and unit_of_work.pending is not None:
+        await unit_of_work.check_caller()
 
 
 async def finish_unit_of_work(request: Request, error: BaseException | None) -> None:

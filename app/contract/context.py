@@ -28,13 +28,17 @@ class Admission:
     caller, the organization the path names (None when the operation names none, or the id is
     malformed and validation answers 422) and the caller's role in it; the If-None-Match of a
     GET and the claimed Idempotency-Key of a write (If-Match goes to the unit of work's version
-    ledger, where the repositories compare it)."""
+    ledger, where the repositories compare it). For a read whose caller check is pending
+    (app.data.guarded), only the token's session is known until the handler's first statement,
+    which carries the check, has run."""
 
     principal: Principal | None = None
     org_id: uuid.UUID | None = None
     role: Role | None = None
     if_none_match: EntityTags | None = None
     idempotency: Idempotency | None = None
+    session_id: uuid.UUID | None = None
+    """The login session the access token names."""
 
 
 @dataclass
@@ -63,7 +67,16 @@ class RequestContext:
 
     @property
     def user(self) -> Principal:
-        """The caller; only called by operations that require authentication."""
+        """The caller; only called by operations that require authentication. A read whose
+        statement depends on who the caller is awaits `caller()` instead."""
         if self.admission.principal is None:
+            if self.unit_of_work.pending is not None:
+                raise RuntimeError("the caller check is pending: await ctx.caller()")
             raise NotAuthenticated()
         return self.admission.principal
+
+    async def caller(self) -> Principal:
+        """The caller, running the pending caller check on its own first if no statement has
+        carried it yet (a read whose first statement depends on who the caller is)."""
+        await self.unit_of_work.check_caller()
+        return self.user

@@ -11,7 +11,12 @@ from typing import Any, cast
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
-from app.contract.authorization import READ_ONLY_METHODS, authorize, finish_unit_of_work
+from app.contract.authorization import (
+    READ_ONLY_METHODS,
+    authorize,
+    check_caller,
+    finish_unit_of_work,
+)
 from app.contract.context import ADMISSION_KEY, Admission, RequestContext
 from app.contract.envelopes import respond_empty, respond_page, respond_single
 from app.contract.idempotency import Replay
@@ -30,7 +35,10 @@ class UnitOfWorkRoute(APIRoute):
     back once the response is serialized and before anything is sent, so a failed commit is a
     problem response, never a 200 followed by lost data. A writing unit of work the database
     ended with a deadlock or serialization failure runs again (app.data.unit_of_work.with_retries);
-    a read runs in autocommit, where no transaction can collide, so it is not wrapped.
+    a read runs in autocommit, where no transaction can collide, so it is not wrapped. A read's
+    caller check still pending when the handler returns or fails is run before anything else
+    is answered (app.contract.authorization.check_caller): before the ETag and 304 are decided,
+    so a refused caller gets its refusal (a non-member 404), never a 304.
 
     Before the commit it concludes what the operation declares beyond its handler, in the same
     transaction: the ETag and 304 of an x-resource operation (app.contract.preconditions) and
@@ -48,12 +56,18 @@ class UnitOfWorkRoute(APIRoute):
         async def attempt(request: Request) -> Response:
             try:
                 response = await handle(request)
+                await check_caller(request)  # decided before the ETag and 304
                 admission: Admission | None = request.scope.get(ADMISSION_KEY)
                 if admission is not None:
                     response = await _conclude(request, operation, admission, response)
             except Replay as replay:
                 await finish_unit_of_work(request, None)
                 return replay.response
+            except Exception as error:
+                await _caller_first(request, error)
+                await finish_unit_of_work(request, error)
+                await _record_problem(request, error)
+                raise
             except BaseException as error:
                 await finish_unit_of_work(request, error)
                 await _record_problem(request, error)
@@ -95,6 +109,16 @@ async def _record_problem(request: Request, error: BaseException) -> None:
             await claim.complete_problem(request, error)
         except Exception:  # the client gets its answer; unrecorded, a retry runs again
             logger.warning("could not record the answer for an Idempotency-Key", exc_info=True)
+
+
+async def _caller_first(request: Request, error: Exception) -> None:
+    """A read that failed before its first statement (validation, a bad cursor) still decides
+    its caller first: a refused caller gets the refusal, as if checked before anything else."""
+    try:
+        await check_caller(request)
+    except BaseException as refusal:
+        await finish_unit_of_work(request, refusal)
+        raise refusal from error
 
 
 def route(router: APIRouter, operation: OperationSpec) -> Callable[[Any], Any]:

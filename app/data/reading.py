@@ -93,7 +93,9 @@ class _Compiled:
             compiled.string,
             dict(compiled.construct_params(escape_names=False, _check=False)),
             {k: v for k, v in compiled._bind_processors.items() if callable(v)},
-            tuple(column[0] for column in columns),
+            # Plain str keys: a label may be SQLAlchemy's str subclass (a subquery's columns),
+            # which pydantic_core's to_json serializes far more slowly than a str.
+            tuple(str.__str__(column[0]) for column in columns),
             tuple(column[3]._cached_result_processor(dialect, None) for column in columns),
         )
 

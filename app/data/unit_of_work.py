@@ -26,6 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.data.database import Database
+from app.data.guarded import CallerCheck, GuardedReader, check_alone
 from app.data.reading import CoreReader, DriverReader, Reader
 from app.data.versions import VersionLedger
 from app.domain.errors import DomainError, WriteConflict
@@ -84,10 +85,30 @@ class UnitOfWork:
         self._driver: DriverReader | None = None
         self.versions = VersionLedger()
         """The resource versions its repositories saw (app.data.versions)."""
+        self.pending: CallerCheck | None = None
+        """The caller check of a read, left by the guard for the first statement to carry
+        (app.data.guarded); None once run, and for writes (checked before the handler)."""
+
+    def _take_pending(self) -> CallerCheck | None:
+        pending, self.pending = self.pending, None
+        return pending
+
+    async def check_caller(self) -> None:
+        """Run the pending caller check on its own, if no statement carried it: before a read's
+        answer leaves (the handler read nothing, or failed first), so a refused caller gets its
+        refusal and nothing else."""
+        check = self._take_pending()
+        if check is not None:
+            await check_alone(self.reader, check)
 
     @property
     def session(self) -> AsyncSession:
         """The request's ORM session, opened on first use."""
+        if self.pending is not None:
+            raise RuntimeError(
+                "the caller check is pending: read through the reader (which carries it), or "
+                "await check_caller() before opening a session"
+            )
         if self._driver is not None and self._driver.holds_connection:
             raise RuntimeError(
                 "a read-only request reads through its reader: opening a session now would "
@@ -101,7 +122,14 @@ class UnitOfWork:
     @property
     def reader(self) -> Reader:
         """Where the request's Core reads run: the driver connection of a read-only request on
-        PostgreSQL (until an ORM session is opened), else the session's connection."""
+        PostgreSQL (until an ORM session is opened), else the session's connection; while the
+        caller check is pending, its first statement carries the check."""
+        reader = self._plain_reader()
+        if self.pending is not None:
+            return GuardedReader(reader, self._take_pending)
+        return reader
+
+    def _plain_reader(self) -> Reader:
         if self._session is None and self.read_only and self.database.driver_reads:
             if self._driver is None:
                 self._driver = self.database.driver_reader()

@@ -33,11 +33,26 @@ _FIRST_WORD = re.compile(r"\s*(\w+)")
 POSTGRESQL_PORT = 5432
 
 
+_STATEMENTS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "VALUES"})
+
+
 @lru_cache(maxsize=1024)
 def operation_name(sql: str) -> str:
-    """The statement's first keyword, upper case (SELECT, INSERT, BEGIN, ...)."""
+    """The statement's first keyword, upper case (SELECT, INSERT, BEGIN, ...); for `WITH ...`
+    the statement's own, after its common table expressions (a read carrying its caller check,
+    app.data.guarded, is a SELECT)."""
     match = _FIRST_WORD.match(sql)
-    return match.group(1).upper() if match else ""
+    first = match.group(1).upper() if match else ""
+    if first != "WITH":
+        return first
+    depth = 0
+    for position, character in enumerate(sql):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and character == ")":
+            following = _FIRST_WORD.match(sql, position + 1)
+            if following and following.group(1).upper() in _STATEMENTS:
+                return following.group(1).upper()
+    return first
 
 
 def database_attributes(url: URL) -> dict[str, AttributeValue]:

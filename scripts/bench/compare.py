@@ -25,34 +25,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from scripts.bench.load import WRK_HINT, Result, have_wrk, measure
+from scripts.bench.load import WRK_HINT, have_wrk
 from scripts.bench.run import interleaved, report, requests_for, sign_in
 from scripts.bench.seed import seed_small
-from scripts.bench.servers import Server, serve, service_env
+from scripts.bench.servers import Measured, serve, service_env
 
 SMALL_POOL = {"DB_POOL_SIZE": "2", "DB_MAX_OVERFLOW": "0", "DB_POOL_TIMEOUT_SECONDS": "30"}
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """A process's user + system CPU time so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-class Measured:
-    """One server and URL under load, also recording the server's CPU time per request."""
-
-    def __init__(self, server: Server, url: str, headers: dict[str, str], **load: Any) -> None:
-        self.server, self.url, self.headers, self.load = server, url, headers, load
-        self.cpu_us: list[float] = []
-
-    def __call__(self) -> Result:
-        before = cpu_seconds(self.server.pid)
-        result = measure(self.url, self.headers, **self.load)
-        answered = result.rps * self.load["seconds"]
-        self.cpu_us.append((cpu_seconds(self.server.pid) - before) / answered * 1e6)
-        return result
 
 
 def main() -> int:

@@ -1,6 +1,7 @@
-"""`make bench`: the service against a bare FastAPI app under the same uvicorn, in interleaved
-rounds, as the ratios of issue 9's table; then RSS per worker, the rate limiter's cost with
-Redis, throughput with two workers and (PostgreSQL) the cost of DB_PREPARED_STATEMENTS=false.
+"""`make bench`: the service against a bare FastAPI app and (PostgreSQL) against the raw
+two-statement reference of issue 21 (scripts/bench/reference_app.py), all under the same uvicorn,
+in interleaved rounds; then RSS per worker, the rate limiter's cost with Redis, throughput with
+two workers and (PostgreSQL) the cost of DB_PREPARED_STATEMENTS=false.
 
 The database is BENCH_DATABASE_URL (PostgreSQL), else a SQLite file in a temporary directory.
 Redis for the rate limiter comparison is BENCH_REDIS_URL (skipped without it). Everything
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -24,9 +26,9 @@ from typing import Any
 import httpx
 
 from scripts.bench import observability
-from scripts.bench.load import WRK_HINT, Result, have_wrk, measure
+from scripts.bench.load import WRK_HINT, Result, have_wrk
 from scripts.bench.seed import EMAIL, PASSWORD, Fixture, seed_small
-from scripts.bench.servers import Server, rss_mb, serve, service_env
+from scripts.bench.servers import Measured, Server, rss_mb, serve, service_env
 
 TARGETS = {
     "list 100 sites": 0.15,
@@ -34,7 +36,18 @@ TARGETS = {
     "get one site": 0.30,
     "/health/live": 0.80,
 }
-P99_OVER_P50 = 5.0
+"""Issue 9: each request's throughput over bare FastAPI's."""
+REFERENCE_TARGETS = {"list 100 sites": 0.75, "list 10 sites": 0.85, "get one site": 1.0}
+"""Issue 21: each read's throughput over the raw reference reading the same (PostgreSQL)."""
+REFERENCES = {
+    "list 100 sites": "reference: list 100",
+    "list 10 sites": "reference: list 10",
+    "get one site": "reference: one site",
+}
+"""Which reference run each read is compared with."""
+LIMITER_TARGET = 0.90
+"""Issue 21: the Redis rate limiter keeps >= 0.90 of the throughput with limits off."""
+P99_OVER_P50 = 3.0
 
 
 def requests_for(fixture: Fixture) -> dict[str, str]:
@@ -57,23 +70,45 @@ def sign_in(url: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['data']['access_token']}"}
 
 
+def reference_paths(fixture: Fixture) -> dict[str, str]:
+    """The reference app's paths for the same reads (scripts/bench/reference_app.py)."""
+    return {
+        "reference: list 100": f"/sites/{fixture.org_id}?per_page=100",
+        "reference: list 10": f"/sites/{fixture.org_id}?per_page=10",
+        "reference: one site": f"/sites/{fixture.org_id}/{fixture.site_id}",
+    }
+
+
 def interleaved(
-    runs: Mapping[str, Callable[[], Result]], rounds: int, baseline: str
+    runs: Mapping[str, Callable[[], Result]],
+    rounds: int,
+    baseline: str,
+    references: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run every measurement once per round, in turn, and summarize each over the rounds, with
-    its throughput as a ratio to the baseline's in the same round (machine noise cancels)."""
+    its throughput as a ratio to the baseline's in the same round (machine noise cancels), and
+    for the runs ``references`` names, to their reference run's in the same round."""
+    references = {name: ref for name, ref in (references or {}).items() if ref in runs}
     results: dict[str, list[Result]] = {name: [] for name in runs}
     ratios: dict[str, list[float]] = {name: [] for name in runs}
+    to_reference: dict[str, list[float]] = {name: [] for name in references}
     for round_number in range(1, rounds + 1):
         for name, run in runs.items():
             results[name].append(run())
         for name in runs:
             ratios[name].append(results[name][-1].rps / results[baseline][-1].rps)
+        for name, reference in references.items():
+            to_reference[name].append(results[name][-1].rps / results[reference][-1].rps)
+        cpu = {name: run.cpu_us[-1] for name, run in runs.items() if isinstance(run, Measured)}
         print(
             f"  round {round_number}/{rounds}: "
-            + ", ".join(f"{name} {results[name][-1].rps:.0f}/s" for name in runs)
+            + ", ".join(
+                f"{name} {results[name][-1].rps:.0f}/s"
+                + (f" ({cpu[name]:.0f} us CPU)" if name in cpu else "")
+                for name in runs
+            )
         )
-    summary = {}
+    summary: dict[str, dict[str, Any]] = {}
     for name, measured in results.items():
         summary[name] = {
             "rps": statistics.median(r.rps for r in measured),
@@ -83,35 +118,64 @@ def interleaved(
             "ratio_per_round": ratios[name],
             "errors": sum(r.errors for r in measured),
         }
+        run = runs[name]
+        if isinstance(run, Measured):
+            summary[name]["cpu_us_per_request"] = statistics.median(run.cpu_us)
+            summary[name]["cpu_us_per_round"] = list(run.cpu_us)
+        if name in to_reference:
+            summary[name]["reference"] = references[name]
+            summary[name]["reference_ratio"] = statistics.median(to_reference[name])
+            summary[name]["reference_ratio_per_round"] = to_reference[name]
+    for name, reference in references.items():
+        own, theirs = summary[name], summary[reference]
+        if "cpu_us_per_request" in own and "cpu_us_per_request" in theirs:
+            own["reference_cpu_ratio"] = theirs["cpu_us_per_request"] / own["cpu_us_per_request"]
     return summary
 
 
-def report(title: str, summary: dict[str, dict[str, Any]], targets: Mapping[str, float]) -> None:
-    """One table: req/s, p50, p99, ratio and the target."""
+def report(
+    title: str,
+    summary: dict[str, dict[str, Any]],
+    targets: Mapping[str, float],
+    reference_targets: Mapping[str, float] | None = None,
+) -> None:
+    """One table: req/s, p50, p99, the ratio to the baseline and to the reference, the targets
+    (a ratio target and, on every row, p99 <= P99_OVER_P50 x p50)."""
+    reference_targets = reference_targets or {}
     print(f"\n{title}")
     print(
-        f"{'request':18} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'ratio':>7}"
-        "  target"
+        f"{'request':20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} {'ratio':>7}"
+        f" {'to ref':>7} {'CPU us':>7} {'CPU ref':>7}  targets"
     )
     for name, row in summary.items():
         tail = row["p99_ms"] / row["p50_ms"] if row["p50_ms"] else float("nan")
+        checks = [f"p99 <= {P99_OVER_P50:g}x p50", tail <= P99_OVER_P50]
+        verdicts = []
         target = targets.get(name)
-        verdict = ""
         if target is not None:
-            ok = row["ratio"] >= target and tail <= P99_OVER_P50
-            verdict = f">= {target:.2f}, p99 <= 5x p50: {'ok' if ok else 'MISS'}"
+            verdicts.append((f"ratio >= {target:.2f}", row["ratio"] >= target))
+        reference_target = reference_targets.get(name)
+        if reference_target is not None and "reference_ratio" in row:
+            ok = row["reference_ratio"] >= reference_target
+            verdicts.append((f"to ref >= {reference_target:.2f}", ok))
+        verdicts.append((str(checks[0]), bool(checks[1])))
+        verdict = ", ".join(f"{text}: {'ok' if ok else 'MISS'}" for text, ok in verdicts)
+        to_reference = f"{row['reference_ratio']:7.3f}" if "reference_ratio" in row else " " * 7
+        cpu = f"{row['cpu_us_per_request']:7.0f}" if "cpu_us_per_request" in row else " " * 7
+        cpu_ratio = row.get("reference_cpu_ratio")
+        to_reference += f" {cpu} " + (f"{cpu_ratio:7.3f}" if cpu_ratio else " " * 7)
         errors = f"  ({row['errors']} errors)" if row["errors"] else ""
         print(
-            f"{name:18} {row['rps']:8.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
-            f"{tail:8.1f} {row['ratio']:7.3f}  {verdict}{errors}"
+            f"{name:20} {row['rps']:8.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
+            f"{tail:8.1f} {row['ratio']:7.3f} {to_reference}  {verdict}{errors}"
         )
 
 
 def run_load(
-    url: str, headers: dict[str, str], seconds: float, connections: int
-) -> Callable[[], Result]:
-    """A measurement of one URL, to run later."""
-    return lambda: measure(url, headers, seconds=seconds, connections=connections)
+    server: Server, url: str, headers: dict[str, str], seconds: float, connections: int
+) -> Measured:
+    """A measurement of one URL of the server, to run later (with the server's CPU time)."""
+    return Measured(server, url, headers, seconds=seconds, connections=connections)
 
 
 SIGNING_IN_CLIENTS = 4
@@ -169,19 +233,26 @@ def main() -> int:
                 "database for the real figures)"
             )
         fixture = seed_small(database_url)
-        env = service_env(database_url)
+        # One signing key for the service and the reference (each would make its own otherwise).
+        env = service_env(database_url, SECRET_KEY=secrets.token_urlsafe(48))
         bare = stack.enter_context(serve("scripts.bench.bare_app:app", {}))
         service = stack.enter_context(serve("app.main:app", env))
         headers = sign_in(service.url)
         load = {"seconds": args.seconds, "connections": args.connections}
-        runs = {"bare FastAPI": run_load(f"{bare.url}/", {}, **load)}
+        runs = {"bare FastAPI": run_load(bare, f"{bare.url}/", {}, **load)}
         for name, path in requests_for(fixture).items():
-            runs[name] = run_load(f"{service.url}{path}", headers, **load)
+            runs[name] = run_load(service, f"{service.url}{path}", headers, **load)
+        if database_url.startswith("postgresql"):
+            reference = stack.enter_context(serve("scripts.bench.reference_app:app", env))
+            for name, path in reference_paths(fixture).items():
+                runs[name] = run_load(reference, f"{reference.url}{path}", headers, **load)
+        else:
+            print("The raw reference reads PostgreSQL only: no reference ratios on SQLite")
         print(
             f"{args.rounds} interleaved rounds of {args.seconds:g} s per request, "
             f"{args.connections} connections, 1 worker, rate limits off, {_engine(database_url)}"
         )
-        summary = interleaved(runs, args.rounds, "bare FastAPI")
+        summary = interleaved(runs, args.rounds, "bare FastAPI", REFERENCES)
         figures: dict[str, Any] = {
             "database": _engine(database_url),
             "load_generator": "wrk -t2" if have_wrk() else "python",
@@ -191,7 +262,12 @@ def main() -> int:
             "requests": summary,
             "rss_mb_per_worker_after_load": [rss_mb(pid) for pid in service.worker_pids()],
         }
-        report("1 worker, ratios to bare FastAPI", summary, TARGETS)
+        report(
+            "1 worker, ratios to bare FastAPI and to the raw reference",
+            summary,
+            TARGETS,
+            REFERENCE_TARGETS,
+        )
         print(f"RSS of the worker after load: {figures['rss_mb_per_worker_after_load'][0]:.0f} MB")
         if args.extras:
             figures |= extras(stack, service, env, fixture, headers, args, load)
@@ -215,7 +291,7 @@ def extras(
     10-site list), unprepared statements vs prepared (PostgreSQL), and observability's cost."""
     path = requests_for(fixture)["list 10 sites"]
     figures: dict[str, Any] = {}
-    live = run_load(f"{service.url}/health/live", {}, **load)
+    live = run_load(service, f"{service.url}/health/live", {}, **load)
     summary = interleaved(
         {
             "liveness alone": live,
@@ -246,13 +322,19 @@ def extras(
         )
         summary = interleaved(
             {
-                "limits off": run_load(f"{service.url}{path}", headers, **load),
-                "limits on, Redis": run_load(f"{limited.url}{path}", headers, **load),
+                "limits off": run_load(service, f"{service.url}{path}", headers, **load),
+                "limits on, Redis": run_load(limited, f"{limited.url}{path}", headers, **load),
             },
             args.rounds,
             "limits off",
+            {"limits on, Redis": "limits off"},
         )
-        report("rate limiter with Redis vs off (list 10 sites)", summary, {})
+        report(
+            "rate limiter with Redis vs off (list 10 sites; the reference: limits off)",
+            summary,
+            {},
+            {"limits on, Redis": LIMITER_TARGET},
+        )
         figures["rate_limiter"] = summary
         own.close()  # PostgreSQL's max_connections (100) does not fit every server at once
     else:
@@ -261,8 +343,8 @@ def extras(
     two = own.enter_context(serve("app.main:app", env, workers=2))
     summary = interleaved(
         {
-            "1 worker": run_load(f"{service.url}{path}", headers, **load),
-            "2 workers": run_load(f"{two.url}{path}", headers, **load),
+            "1 worker": run_load(service, f"{service.url}{path}", headers, **load),
+            "2 workers": run_load(two, f"{two.url}{path}", headers, **load),
         },
         args.rounds,
         "1 worker",
@@ -304,8 +386,8 @@ def preparation_cost(
         path = requests_for(fixture)[name]
         summary = interleaved(
             {
-                "prepared": run_load(f"{service.url}{path}", headers, **load),
-                "not prepared": run_load(f"{unprepared.url}{path}", headers, **load),
+                "prepared": run_load(service, f"{service.url}{path}", headers, **load),
+                "not prepared": run_load(unprepared, f"{unprepared.url}{path}", headers, **load),
             },
             args.rounds,
             "prepared",

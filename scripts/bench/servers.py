@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
+from scripts.bench.load import Result, measure
 from tests.live_server import BASE_ENV, LiveServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +40,33 @@ class Server:
         return workers or [self.pid]
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """A process's user + system CPU time so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class Measured:
+    """One server and URL under load, also recording the server's CPU time per request (what
+    other load on the machine disturbs much less than throughput)."""
+
+    def __init__(self, server: Server, url: str, headers: dict[str, str], **load: Any) -> None:
+        self.server, self.url, self.headers, self.load = server, url, headers, load
+        self.cpu_us: list[float] = []
+
+    def __call__(self) -> Result:
+        pids = self.server.worker_pids()
+        before = sum(cpu_seconds(pid) for pid in pids)
+        result = measure(self.url, self.headers, **self.load)
+        answered = max(1.0, result.rps * self.load["seconds"])
+        used = sum(cpu_seconds(pid) for pid in pids) - before
+        self.cpu_us.append(used / answered * 1e6)
+        return result
+
+
 def rss_mb(pid: int) -> float:
     """A process's resident memory in MB (Linux /proc)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -48,15 +77,24 @@ def rss_mb(pid: int) -> float:
 
 @contextmanager
 def serve(
-    app: str, env: dict[str, str], *, workers: int = 1, root: Path = ROOT, port: int = 0
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = 1,
+    root: Path = ROOT,
+    port: int = 0,
+    python: str = sys.executable,
+    http: str = "app.edge.server_protocol:BoundedHeadProtocol",
 ) -> Iterator[Server]:
     """`uvicorn <app>` on 127.0.0.1, configured by env only, until the block ends; ``root``: the
     checkout whose code it serves (another one's for a comparison, scripts.bench.compare);
-    ``port``: where it listens (default: a free one)."""
+    ``python``: the interpreter (another environment's, scripts.bench.runtimes); ``http``: the
+    protocol (the service's bounded head, as deployed, by default); ``port``: where it listens
+    (default: a free one)."""
     port = port or free_port()
-    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     command += ["--no-access-log", "--no-proxy-headers", "--workers", str(workers)]
-    command += ["--http", "app.edge.server_protocol:BoundedHeadProtocol"]  # as deployed
+    command += ["--http", http]
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "wb") as log:
         live = LiveServer(f"http://127.0.0.1:{port}", Path(tmp) / "server.log")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

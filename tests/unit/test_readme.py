@@ -35,6 +35,10 @@ DOCS = "tests/unit/test_build_docs.py::test_the_page_embeds_the_spec_instead_of_
 PERFORMANCE_TOOLS = "tests/integration/test_performance_tools.py::test_"
 LOCUST = PERFORMANCE_TOOLS + "the_locustfile_runs_headless_against_a_server"
 BENCHMARKS = PERFORMANCE_TOOLS + "the_endpoint_benchmarks_run"
+BENCH_TOOLS = (
+    "tests/unit/test_bench_tools.py::"
+    "test_the_profiler_and_the_runtime_comparison_take_their_documented_arguments"
+)
 NO_CLUSTER = ("ci", "make check-deploy")
 """No registry or cluster here: the manifests those commands apply are validated offline."""
 
@@ -169,6 +173,10 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"(BENCH_DATABASE_URL=\S+\s+)?(BENCH_REDIS_URL=\S+\s+)?make bench$", ("dry-run", "bench")),
     (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-scale$", ("dry-run", "bench-scale")),
     (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-capacity$", ("dry-run", "bench-capacity")),
+    (
+        r"(BENCH_DATABASE_URL=\S+\s+)?\.venv/bin/python -m scripts\.bench\.(profile|runtimes) ",
+        ("test", BENCH_TOOLS),
+    ),
     (
         r"FIRST_SUPERUSER_EMAIL=\S+ FIRST_SUPERUSER_PASSWORD=\S+\s+RATE_LIMIT_ENABLED=false "
         r"make run &$",

@@ -9,9 +9,10 @@ released; SQLite runs writing transactions one at a time).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, case, exists, select, update
+from sqlalchemy import Select, bindparam, case, exists, select, update
 
 from app.data.database import utcnow
 from app.data.models import LoginSession, Membership, Organization, User
@@ -62,6 +63,54 @@ CALLER_IN_ORGANIZATION = CALLER.add_columns(
 )
 """The caller with their role in the {org_id} organization, and whether it exists (looked up
 for superadmins only)."""
+CALLER_COLUMNS = ("user_id", "email", "is_superadmin", "role", "organization_exists")
+"""What the caller check of a read (app.data.guarded) yields, in this order."""
+
+
+def _caller_check() -> Select[Any]:
+    """The caller with their role in :caller_org_id (NULL: no organization) and whether it
+    exists, every column labelled ``caller_<name>`` and every parameter named ``caller_<name>``,
+    so the check can be joined to any repository statement without a clash of names."""
+    org_id = bindparam("caller_org_id", type_=_memberships.c.organization_id.type)
+    role = (
+        select(_memberships.c.role)
+        .where(_memberships.c.organization_id == org_id, _memberships.c.user_id == _users.c.id)
+        .scalar_subquery()
+    )
+    exists_for_superadmin = case(
+        (_users.c.is_superadmin.is_(True), exists().where(_organizations.c.id == org_id)),
+        else_=False,
+    )
+    columns = (_users.c.id, _users.c.email, _users.c.is_superadmin, role, exists_for_superadmin)
+    return (
+        select(*(c.label(f"caller_{n}") for c, n in zip(columns, CALLER_COLUMNS, strict=True)))
+        .select_from(_sessions.join(_users, _users.c.id == _sessions.c.user_id))
+        .where(
+            _sessions.c.id == bindparam("caller_session_id", type_=_sessions.c.id.type),
+            _sessions.c.user_id == bindparam("caller_user_id", type_=_sessions.c.user_id.type),
+            _sessions.c.revoked_at.is_(None),
+            _users.c.is_active.is_(True),
+        )
+    )
+
+
+CALLER_CHECK = _caller_check()
+"""The caller query of a read whose check is deferred to its first statement (app.data.guarded):
+one row for a live session of an active user, none otherwise."""
+
+
+def caller_of(row: Mapping[str, Any] | None) -> Caller | None:
+    """The Caller a row of CALLER_CHECK describes (None: no live session of an active user)."""
+    if row is None or row["caller_user_id"] is None:
+        return None
+    role = row["caller_role"]
+    return Caller(
+        row["caller_user_id"],
+        row["caller_email"],
+        bool(row["caller_is_superadmin"]),
+        Role(role) if role else None,
+        bool(row["caller_organization_exists"]),
+    )
 
 
 OPEN_SESSION = (

@@ -54,10 +54,13 @@ def test_the_database_attributes_come_from_the_url_without_credentials(
         ("\n  insert into users (email) VALUES (?)", "INSERT"),
         ("BEGIN IMMEDIATE", "BEGIN"),
         ("RELEASE SAVEPOINT sa_savepoint_1", "RELEASE"),
+        ("WITH caller AS \n(SELECT (SELECT 1) AS x)\n SELECT caller.x FROM caller", "SELECT"),
+        ("with moved as (delete from a returning *) insert into b select * from moved", "INSERT"),
+        ("WITH", "WITH"),
         ("", ""),
     ],
 )
-def test_the_operation_is_the_first_keyword(sql: str, operation: str) -> None:
+def test_the_operation_is_the_first_keyword_after_any_ctes(sql: str, operation: str) -> None:
     assert operation_name(sql) == operation
 
 
