@@ -179,7 +179,7 @@ cluster: $(STAMP) ## 3 instances (2 workers each) behind HAProxy, PgBouncer (tra
 	$(BIN)/python -m scripts.cluster
 
 # Starts a cluster of its own on a private PostgreSQL (never the shared one: it restarts it).
-cluster-test: $(STAMP) ## Consistency, rolling deploy, kill -9, rolling migration, PostgreSQL restart, schemathesis on a live cluster
+cluster-test: $(STAMP) ## Consistency, rolling deploy, kill -9, rolling migration, PostgreSQL restart, metrics across SIGKILL, start-up outage, schemathesis on a live cluster
 	$(BIN)/python -m pytest tests/cluster -v
 
 bench-scale: $(STAMP) ## List latency and query plans at 10k and 1M sites (needs BENCH_DATABASE_URL)

@@ -52,6 +52,12 @@ class Ports:
         return self.base + 432
 
     @property
+    def own_pgbouncer(self) -> int:
+        """A PgBouncer in front of the same PostgreSQL for one instance alone (a sidecar), which
+        a test stops to cut that instance's database and no other's."""
+        return self.base + 433
+
+    @property
     def redis(self) -> int:
         return self.base + 379
 
@@ -141,8 +147,9 @@ class Layout:
     def stats_socket(self) -> Path:
         return self.run_dir / "haproxy.sock"
 
-    def pgbouncer_values(self) -> dict[str, str]:
-        """The placeholders of deploy/pgbouncer/pgbouncer.ini."""
+    def pgbouncer_values(self, port: int | None = None) -> dict[str, str]:
+        """The placeholders of deploy/pgbouncer/pgbouncer.ini (for one listening on ``port``,
+        the cluster's by default)."""
         server = make_url(self.database_url)
         return {
             "PGBOUNCER_DATABASE": PGBOUNCER_DATABASE,
@@ -150,7 +157,7 @@ class Layout:
             "POSTGRES_PORT": str(server.port or 5432),
             "POSTGRES_DATABASE": server.database or "postgres",
             "PGBOUNCER_LISTEN_ADDR": "127.0.0.1",
-            "PGBOUNCER_LISTEN_PORT": str(self.ports.pgbouncer),
+            "PGBOUNCER_LISTEN_PORT": str(port or self.ports.pgbouncer),
             "PGBOUNCER_AUTH_TYPE": "trust",
             "PGBOUNCER_AUTH_FILE": str(self.run_dir / "userlist.txt"),
             "PGBOUNCER_POOL_SIZE": "10",

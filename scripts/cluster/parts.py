@@ -71,20 +71,23 @@ def redis(layout: Layout) -> Process:
     )
 
 
-def render_pgbouncer(layout: Layout) -> Path:
+def render_pgbouncer(layout: Layout, name: str, port: int | None) -> Path:
     """deploy/pgbouncer/pgbouncer.ini with its placeholders filled in, and a userlist."""
-    rendered = string.Template(PGBOUNCER_TEMPLATE.read_text()).substitute(layout.pgbouncer_values())
-    config = layout.run_dir / "pgbouncer.ini"
+    values = layout.pgbouncer_values(port)
+    rendered = string.Template(PGBOUNCER_TEMPLATE.read_text()).substitute(values)
+    config = layout.run_dir / f"{name}.ini"
     config.write_text(rendered)
     (layout.run_dir / "userlist.txt").write_text('"postgres" ""\n')
     return config
 
 
-def pgbouncer(layout: Layout) -> Process:
+def pgbouncer(layout: Layout, *, name: str = "pgbouncer", port: int | None = None) -> Process:
+    """The cluster's PgBouncer, or another one (``name``, on ``port``) in front of the same
+    PostgreSQL: a test gives one instance a database path of its own to cut."""
     return Process(
-        "pgbouncer",
-        [find_tool("pgbouncer"), str(render_pgbouncer(layout))],
-        layout.run_dir / "pgbouncer.log",
+        name,
+        [find_tool("pgbouncer"), str(render_pgbouncer(layout, name, port))],
+        layout.run_dir / f"{name}.log",
         user=unprivileged_user(),
     )
 
@@ -109,16 +112,20 @@ def haproxy(layout: Layout) -> Process:
     )
 
 
-def instance(layout: Layout, number: int, *, code: Path = ROOT) -> Process:
+def instance(
+    layout: Layout, number: int, *, code: Path = ROOT, env: dict[str, str] | None = None
+) -> Process:
     """API instance ``number``: the image's command, 2 workers, from the checkout ``code`` (another
-    checkout serves another version of the app)."""
-    metrics = Path(layout.instance_env(number)["PROMETHEUS_MULTIPROC_DIR"])
+    checkout serves another version of the app), its settings changed by ``env``. Its metrics
+    directory is kept across restarts, as a pod's emptyDir is across its container's."""
+    settings = layout.instance_env(number) | (env or {})
+    metrics = Path(settings["PROMETHEUS_MULTIPROC_DIR"])
     metrics.mkdir(exist_ok=True)
     return Process(
         f"api{number}",
         [sys.executable, *SERVE_ARGUMENTS, "--port", str(layout.ports.instance(number))],
         layout.run_dir / f"api{number}.log",
-        env=BASE_ENV | layout.instance_env(number),
+        env=BASE_ENV | settings,
         cwd=code,
     )
 

@@ -90,12 +90,21 @@ class Cluster:
     def processes(self) -> list[Process]:
         return [self.redis, self.pgbouncer, *self.instances.values(), self.haproxy]
 
-    def start_instance(self, number: int, *, code: Path = ROOT) -> None:
-        """Start instance ``number`` (from the checkout ``code``) and wait until it is ready."""
-        process = parts.instance(self.layout, number, code=code)
+    def start_instance(
+        self,
+        number: int,
+        *,
+        code: Path = ROOT,
+        env: dict[str, str] | None = None,
+        wait: bool = True,
+    ) -> None:
+        """Start instance ``number`` (from the checkout ``code``, its settings changed by ``env``)
+        and, unless ``wait`` is false, wait until it is ready."""
+        process = parts.instance(self.layout, number, code=code, env=env)
         self.instances[number] = process
         process.start()
-        self.wait_ready(number)
+        if wait:
+            self.wait_ready(number)
 
     def wait_ready(self, number: int) -> None:
         self.instances[number].wait_until(

@@ -18,8 +18,10 @@ from tests.cluster.api import Api
 from tests.private_postgres import PrivateCluster, private_cluster, why_unavailable
 
 HERE = Path(__file__).parent
-PORTS = Ports(24200)
-"""The suite's cluster: off `make cluster`'s default ports (24000), which a test runs as written."""
+PORTS = Ports(int(os.environ.get("CLUSTER_TEST_PORT_BASE", "24200")))
+"""The suite's cluster: off `make cluster`'s default ports (24000), which a test runs as written;
+CLUSTER_TEST_PORT_BASE moves it (and its private PostgreSQL, base+532) so that two runs on one
+machine do not collide."""
 PER_ACCOUNT_SIGN_INS = 5
 """RATE_LIMIT_LOGIN_PER_EMAIL of the cluster (the default count)."""
 PER_USER_REQUESTS = 1000
