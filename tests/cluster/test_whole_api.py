@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from scripts.cluster.supervisor import Cluster
+from scripts.contract import CONFIG
 from tests.cluster.api import Api
 from tests.cluster.conftest import MEASUREMENTS, PER_USER_REQUESTS
 
@@ -30,6 +31,8 @@ def test_schemathesis_through_the_cluster_finds_nothing(cluster: Cluster, api: A
     )
     command = [
         str(Path(sys.executable).parent / "st"),
+        "--config-file",  # the declared departures `make contract` reads too, and nothing else
+        str(CONFIG),
         "run",
         f"{cluster.layout.url}/api/v1/openapi.json",
         "--checks",
