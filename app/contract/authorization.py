@@ -21,6 +21,7 @@ from app.contract.context import ADMISSION_KEY, Admission, RequestContext
 from app.contract.idempotency import Idempotency, read_key
 from app.contract.preconditions import read_preconditions
 from app.contract.query_parameters import reject_unknown_query
+from app.data.repositories.idempotency_keys import Claim, Record
 from app.data.repositories.login_sessions import LoginSessionRepository
 from app.data.unit_of_work import UnitOfWork
 from app.domain.errors import NotAuthenticated, NotFound, NotPermitted
@@ -57,8 +58,11 @@ async def admit(
     operation: OperationSpec,
     bearer: Bearer,
     exchange: Exchange,
-) -> None:
-    """Authenticate the caller and check the operation's permission; raises when refused."""
+    key: str | None = None,
+) -> tuple[Idempotency, tuple[Claim, Record | None] | None] | None:
+    """Authenticate the caller and check the operation's permission; raises when refused. With
+    an Idempotency-Key, the caller check carries the key's claim (PostgreSQL: one statement) and
+    the claim comes back, to be settled once the caller is admitted (`Idempotency.claim`)."""
     if operation.permission is None:
         raise NotPermitted(
             "This operation declares no permission, so nobody may call it.",
@@ -72,7 +76,15 @@ async def admit(
         raise NotAuthenticated("The access token is invalid or expired.")
     admission = ctx.admission
     org_id = path_uuid(request, "org_id") if operation.organization_scoped else None
-    caller = await LoginSessionRepository(ctx.unit_of_work).caller(claims.sid, claims.sub, org_id)
+    sessions = LoginSessionRepository(ctx.unit_of_work)
+    claim = None if key is None else await Idempotency.of(request, operation, claims.sub, key)
+    if claim is None:
+        caller, found = await sessions.caller(claims.sid, claims.sub, org_id), None
+    else:
+        caller, found = await sessions.caller_claiming(
+            claims.sid, claims.sub, org_id, claim.values()
+        )
+    pending = None if claim is None else (claim, found)
     if caller is None:
         raise NotAuthenticated(
             "The access token's session has ended, or its user no longer exists or is inactive."
@@ -82,13 +94,13 @@ async def admit(
     admission.role = caller.role
     exchange.user_id = caller.user_id  # for the request log line (app.observability.telemetry)
     if operation.organization_scoped and org_id is None:
-        return  # the route's own validation rejects the malformed id with 422
+        return pending  # the route's own validation rejects the malformed id with 422
     if org_id is not None and caller.role is None and not caller.organization_exists:
         raise NotFound("No such organization.", code="organization_not_found")
     if holds(permission, is_superadmin=caller.is_superadmin, role=caller.role):
-        return
+        return pending
     if operation.allow_self and path_uuid(request, operation.allow_self) == caller.user_id:
-        return
+        return pending
     raise NotPermitted(f"Your role does not grant {permission.value}.", code="permission_denied")
 
 
@@ -97,9 +109,11 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
     the unknown-query check first (as before any other work), the preconditions parsed (a
     malformed Idempotency-Key: 400), then authentication and the permission check, then
     (password confirmations only) the caller's sign-in budget, and last the Idempotency-Key
-    claimed (app.contract.idempotency), right before the handler. What it
-    admitted goes to the handler in the RequestContext's Admission; the unit of work it opens
-    goes in the request's Exchange (app.domain.exchange), where the route
+    claimed (app.contract.idempotency), right before the handler: on PostgreSQL the claim was
+    sent with the caller check (one round trip) and is only settled here, after every refusal,
+    so a refused request's claim rolls back with its transaction, never answered or recorded.
+    What it admitted goes to the handler in the RequestContext's Admission; the unit of work it
+    opens goes in the request's Exchange (app.domain.exchange), where the route
     (app.contract.runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized;
     a retry of the request (after a deadlock) authorizes again but is not counted again.
     """
@@ -118,14 +132,16 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
         admission = Admission(if_none_match=read_preconditions(request, operation, unit_of_work))
         request.scope[ADMISSION_KEY] = admission
         ctx = RequestContext(unit_of_work, exchange.request_id, admission)
+        pending = None
         if not operation.public:
-            await admit(ctx, request, operation, bearer, exchange)
+            pending = await admit(ctx, request, operation, bearer, exchange, key)
             if not counted:
                 await limit_reauthentication(operation, request, ctx.user)
         if key is not None:
-            admission.idempotency = await Idempotency.claim(
-                request, operation, unit_of_work, ctx.user.user_id, key
-            )
+            if pending is None:
+                pending = (await Idempotency.of(request, operation, ctx.user.user_id, key), None)
+            claim, found = pending
+            admission.idempotency = await claim.claim(unit_of_work, found)
         return ctx
 
     dependency.__name__ = f"authorize_{operation.operation_id}"
