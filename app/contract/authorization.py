@@ -24,6 +24,7 @@ from app.contract.preconditions import read_preconditions
 from app.contract.query_parameters import reject_unknown_query
 from app.data.guarded import SELF_PARAMETER, CallerCheck, grant_of
 from app.data.reading import Row
+from app.data.repositories.idempotency_keys import Claim, Record
 from app.data.repositories.login_sessions import (
     CALLER_CHECK,
     Caller,
@@ -112,14 +113,29 @@ def decide(
 
 
 async def admit(
-    ctx: RequestContext, request: Request, operation: OperationSpec, bearer: Bearer
-) -> None:
-    """Authenticate the caller and check the operation's permission now; raises when refused."""
+    ctx: RequestContext,
+    request: Request,
+    operation: OperationSpec,
+    bearer: Bearer,
+    key: str | None = None,
+) -> tuple[Idempotency, tuple[Claim, Record | None] | None] | None:
+    """Authenticate the caller and check the operation's permission now; raises when refused.
+    With an Idempotency-Key, the caller check carries the key's claim (PostgreSQL: one
+    statement) and the claim comes back, to be settled once the caller is admitted
+    (`Idempotency.claim`)."""
     permission, claims = _claims(operation, bearer)
     ctx.admission.session_id = claims.sid
     org_id = path_uuid(request, "org_id") if operation.organization_scoped else None
-    caller = await LoginSessionRepository(ctx.unit_of_work).caller(claims.sid, claims.sub, org_id)
+    sessions = LoginSessionRepository(ctx.unit_of_work)
+    claim = None if key is None else await Idempotency.of(request, operation, claims.sub, key)
+    if claim is None:
+        caller, found = await sessions.caller(claims.sid, claims.sub, org_id), None
+    else:
+        caller, found = await sessions.caller_claiming(
+            claims.sid, claims.sub, org_id, claim.values()
+        )
     decide(ctx, request, operation, permission, org_id, caller)
+    return None if claim is None else (claim, found)
 
 
 def defer_admission(
@@ -156,9 +172,11 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
     the unknown-query check first (as before any other work), the preconditions parsed (a
     malformed Idempotency-Key: 400), then authentication and the permission check, then
     (password confirmations only) the caller's sign-in budget, and last the Idempotency-Key
-    claimed (app.contract.idempotency), right before the handler. What it
-    admitted goes to the handler in the RequestContext's Admission; the unit of work it opens
-    goes in the request's Exchange (app.domain.exchange), where the route
+    claimed (app.contract.idempotency), right before the handler: on PostgreSQL the claim was
+    sent with the caller check (one round trip) and is only settled here, after every refusal,
+    so a refused request's claim rolls back with its transaction, never answered or recorded.
+    What it admitted goes to the handler in the RequestContext's Admission; the unit of work it
+    opens goes in the request's Exchange (app.domain.exchange), where the route
     (app.contract.runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized;
     a retry of the request (after a deadlock) authorizes again but is not counted again.
     """
@@ -177,16 +195,18 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
         admission = Admission(if_none_match=read_preconditions(request, operation, unit_of_work))
         request.scope[ADMISSION_KEY] = admission
         ctx = RequestContext(unit_of_work, exchange.request_id, admission)
+        pending = None
         if not operation.public:
             if read_only and defer_admission(ctx, request, operation, bearer):
                 return ctx  # reads never confirm a password (x-rate-limit reauthentication)
-            await admit(ctx, request, operation, bearer)
+            pending = await admit(ctx, request, operation, bearer, key)
             if not counted:
                 await limit_reauthentication(operation, request, ctx.user)
         if key is not None:
-            admission.idempotency = await Idempotency.claim(
-                request, operation, unit_of_work, ctx.user.user_id, key
-            )
+            if pending is None:
+                pending = (await Idempotency.of(request, operation, ctx.user.user_id, key), None)
+            claim, found = pending
+            admission.idempotency = await claim.claim(unit_of_work, found)
         return ctx
 
     dependency.__name__ = f"authorize_{operation.operation_id}"

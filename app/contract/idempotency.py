@@ -2,9 +2,11 @@
 
 The guard (app.contract.authorization) checks the key's syntax with the other preconditions
 (400 `idempotency_key_invalid`), and, once the caller is authorized, claims the key inside the
-request's own transaction, before the handler runs (`Idempotency.claim`): a committed record with
-the same fingerprint is replayed (`Replay`, caught by the route), a different request gets 422
-`idempotency_key_reused`, one still running 409 `idempotency_key_in_use` with Retry-After. The
+request's own transaction, before the handler runs (`Idempotency.claim`; on PostgreSQL the claim
+rides in the write's caller check, one statement, so a key costs one round trip: the answer): a
+committed record with the same fingerprint is replayed (`Replay`, caught by the route), a
+different request gets 422 `idempotency_key_reused`, one still running 409
+`idempotency_key_in_use` with Retry-After. The
 route (app.contract.runtime) writes the handler's answer to the claimed record in the same
 transaction (`Idempotency.complete`), so the write and its record commit or roll back together;
 a handler's own 4xx problem (its DomainError) rolls its write back and is recorded in a short
@@ -20,11 +22,17 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request, Response
 
 from app.access.dependencies import database_of
-from app.data.repositories.idempotency_keys import Claim, IdempotencyKeyRepository
+from app.data.repositories.idempotency_keys import (
+    Claim,
+    IdempotencyKeyRepository,
+    Record,
+    claim_values,
+)
 from app.data.unit_of_work import UnitOfWork
 from app.domain.errors import (
     DomainError,
@@ -87,32 +95,41 @@ class Idempotency:
     fingerprint: str
 
     @classmethod
-    async def claim(
-        cls,
-        request: Request,
-        operation: OperationSpec,
-        unit_of_work: UnitOfWork,
-        caller: uuid.UUID,
-        key: str,
+    async def of(
+        cls, request: Request, operation: OperationSpec, caller: uuid.UUID, key: str
     ) -> Idempotency:
-        """Claim the key in the request's transaction; raises Replay, IdempotencyKeyReused or
-        IdempotencyKeyInUse when the key is taken."""
+        """The claim a keyed request makes, not yet sent."""
         body = await request.body()  # read (and kept) by the route already
-        claim = cls(
+        return cls(
             caller,
             operation.operation_id,
             key,
             fingerprint(operation.method, request.url.path, body),
         )
+
+    def values(self) -> dict[str, Any]:
+        """The record the claim inserts (for a statement that carries it: see `claim`)."""
+        return claim_values(self.caller, self.operation_id, self.key, self.fingerprint)
+
+    async def claim(
+        self, unit_of_work: UnitOfWork, found: tuple[Claim, Record | None] | None = None
+    ) -> Idempotency:
+        """Claim the key in the request's transaction: `found` is the outcome of a claim the
+        caller check already carried (PostgreSQL), None to send the claim now (SQLite). Raises
+        Replay, IdempotencyKeyReused or IdempotencyKeyInUse when the key is taken."""
         repository = IdempotencyKeyRepository(unit_of_work)
-        found, record = await repository.claim(caller, claim.operation_id, key, claim.fingerprint)
-        if found is Claim.CLAIMED:
-            return claim
-        if found is Claim.RECORDED and record is None:
-            record = await repository.record(caller, claim.operation_id, key)
+        if found is None:
+            found = await repository.claim(
+                self.caller, self.operation_id, self.key, self.fingerprint
+            )
+        outcome, record = found
+        if outcome is Claim.CLAIMED:
+            return self
+        if outcome is Claim.RECORDED and record is None:
+            record = await repository.record(self.caller, self.operation_id, self.key)
         if record is None:  # still running, or rolled back a moment ago: ask again
             raise IdempotencyKeyInUse()
-        if record.fingerprint != claim.fingerprint:
+        if record.fingerprint != self.fingerprint:
             raise IdempotencyKeyReused()
         headers = json.loads(record.headers)
         headers["Idempotent-Replayed"] = "true"

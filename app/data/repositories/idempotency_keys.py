@@ -1,12 +1,17 @@
 """Idempotency records: all SQL about the idempotency_keys table.
 
-`claim` runs in the request's own transaction before its handler: one statement. On PostgreSQL it
+The claim runs in the request's own transaction before its handler. On PostgreSQL it is no
+statement of its own: its columns (`claim_columns`) ride in the caller check of the write
+(app.data.repositories.login_sessions), so a keyed POST costs one round trip more than an unkeyed
+one (the answer), not two; `claim` sends it alone where nothing carries it. On PostgreSQL it
 first tries the transaction-level advisory lock of the key (`pg_try_advisory_xact_lock`): a
 request still running with the key holds it, so a repeat gets "in use" at once instead of
 waiting on the unique index; with the lock, an `INSERT ... ON CONFLICT DO NOTHING` claims the key
 unless a committed record has it. On SQLite writing transactions run one at a time (BEGIN
-IMMEDIATE), so a repeat only ever finds a committed record. `complete` writes the answer to the
-claimed row in the same transaction, so the record commits or rolls back with the write.
+IMMEDIATE), so a repeat only ever finds a committed record; SQLite is embedded (no network round
+trip), so there the claim stays a statement of its own after the caller check. `complete` writes
+the answer to the claimed row in the same transaction, so the record commits or rolls back with
+the write.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -64,6 +70,65 @@ def _key_filter(caller: uuid.UUID, operation_id: str, key: str) -> ColumnElement
     )
 
 
+def claim_values(
+    caller: uuid.UUID, operation_id: str, key: str, fingerprint: str
+) -> dict[str, Any]:
+    """The row a claim inserts."""
+    return {
+        "caller": caller,
+        "operation_id": operation_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "created_at": utcnow(),
+    }
+
+
+def claim_columns(values: dict[str, Any]) -> list[ColumnElement[Any]]:
+    """The claim on PostgreSQL as result columns (labels `claim_*`), so that it rides in any
+    SELECT the request sends anyway (the caller check of a write: app.data.repositories.
+    login_sessions) instead of a round trip of its own. A committed record is read without any
+    lock, so concurrent replays never contend; only when there is none is the advisory lock
+    tried and the key inserted (data-modifying CTEs run once and to completion whether or not
+    the outer query returns a row; a refused request's claim rolls back with its transaction)."""
+    caller, operation_id, key = values["caller"], values["operation_id"], values["key"]
+    existing = (
+        select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body)
+        .where(_key_filter(caller, operation_id, key), _keys.c.status.is_not(None))
+        .cte("existing")
+    )
+    locked = (
+        select(func.pg_try_advisory_xact_lock(lock_key(caller, operation_id, key)).label("got"))
+        .where(~select(existing.c.status).exists())
+        .cte("locked")
+    )
+    claimed = (
+        postgresql.insert(_keys)
+        .from_select(
+            list(values),
+            select(*(literal(v, _keys.c[k].type) for k, v in values.items())).where(locked.c.got),
+        )
+        .on_conflict_do_nothing()
+        .returning(_keys.c.key)
+        .cte("claimed")
+    )
+    return [
+        select(locked.c.got).scalar_subquery().label("claim_got"),
+        select(claimed.c.key).exists().label("claim_claimed"),
+        *(select(column).scalar_subquery().label(f"claim_{column.name}") for column in existing.c),
+    ]
+
+
+def claim_outcome(row: Mapping[str, Any]) -> tuple[Claim, Record | None]:
+    """What the `claim_columns` of a row say."""
+    if row["claim_status"] is not None:
+        return Claim.RECORDED, Record(
+            row["claim_fingerprint"], row["claim_status"], row["claim_headers"], row["claim_body"]
+        )
+    if not row["claim_got"]:
+        return Claim.IN_USE, None
+    return (Claim.CLAIMED, None) if row["claim_claimed"] else (Claim.RECORDED, None)
+
+
 class IdempotencyKeyRepository(Store):
     """Claims, completes, reads and sweeps idempotency records; never commits."""
 
@@ -72,13 +137,7 @@ class IdempotencyKeyRepository(Store):
     ) -> tuple[Claim, Record | None]:
         """Claim the key for this request, in one statement (see the module text); a committed
         record found on the way comes back with RECORDED (None: read it with `record`)."""
-        values = {
-            "caller": caller,
-            "operation_id": operation_id,
-            "key": key,
-            "fingerprint": fingerprint,
-            "created_at": utcnow(),
-        }
+        values = claim_values(caller, operation_id, key, fingerprint)
         session = self.session
         if session.get_bind().dialect.name == "postgresql":
             return await self._claim_postgresql(values)
@@ -88,42 +147,11 @@ class IdempotencyKeyRepository(Store):
         return (Claim.CLAIMED, None) if inserted is not None else (Claim.RECORDED, None)
 
     async def _claim_postgresql(self, values: dict[str, Any]) -> tuple[Claim, Record | None]:
-        """A committed record is read without any lock, so concurrent replays never contend;
-        only when there is none is the advisory lock tried and the key inserted."""
-        caller, operation_id, key = values["caller"], values["operation_id"], values["key"]
-        existing = (
-            select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body)
-            .where(_key_filter(caller, operation_id, key), _keys.c.status.is_not(None))
-            .cte("existing")
-        )
-        locked = (
-            select(func.pg_try_advisory_xact_lock(lock_key(caller, operation_id, key)).label("got"))
-            .where(~select(existing.c.status).exists())
-            .cte("locked")
-        )
-        claimed = (
-            postgresql.insert(_keys)
-            .from_select(
-                list(values),
-                select(*(literal(v, _keys.c[k].type) for k, v in values.items())).where(
-                    locked.c.got
-                ),
-            )
-            .on_conflict_do_nothing()
-            .returning(_keys.c.key)
-            .cte("claimed")
-        )
-        statement = select(
-            select(locked.c.got).scalar_subquery().label("got"),
-            select(claimed.c.key).exists().label("claimed"),
-            *(select(column).scalar_subquery().label(column.name) for column in existing.c),
-        )
-        row = (await self.session.execute(statement)).one()
-        if row.status is not None:
-            return Claim.RECORDED, Record(row.fingerprint, row.status, row.headers, row.body)
-        if not row.got:
-            return Claim.IN_USE, None
-        return (Claim.CLAIMED, None) if row.claimed else (Claim.RECORDED, None)
+        """The claim alone, where no other statement carries it (see `claim_columns`)."""
+        row = await self.reader.first(select(*claim_columns(values)), {})
+        if row is None:  # pragma: no cover - a SELECT without FROM returns one row
+            raise RuntimeError("the claim returned no row")
+        return claim_outcome(row)
 
     async def record(self, caller: uuid.UUID, operation_id: str, key: str) -> Record | None:
         """The committed record of the key; None when it has none (it rolled back meanwhile)."""

@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, case, exists, select, update
 from app.data.database import utcnow
 from app.data.models import LoginSession, Membership, Organization, User
 from app.data.repositories.base import Store, table_of
+from app.data.repositories.idempotency_keys import Claim, Record, claim_columns, claim_outcome
 from app.domain.rbac import Role
 
 
@@ -133,6 +134,14 @@ OPEN_SESSION = (
 """A new session of a user who is active and has the password hash a sign-in verified."""
 
 
+def _caller_of(values: tuple[Any, ...]) -> Caller:
+    user_id, email, is_superadmin, *organization = values
+    role, organization_exists = organization or (None, False)
+    return Caller(
+        user_id, email, is_superadmin, Role(role) if role else None, bool(organization_exists)
+    )
+
+
 class LoginSessionRepository(Store):
     """Reads and writes login sessions; never commits."""
 
@@ -150,14 +159,30 @@ class LoginSessionRepository(Store):
         else:
             params["org_id"] = org_id
             row = await self.reader.first(CALLER_IN_ORGANIZATION, params)
+        return None if row is None else _caller_of(tuple(row.values()))
+
+    async def caller_claiming(
+        self,
+        session_id: uuid.UUID,
+        user_id: uuid.UUID,
+        org_id: uuid.UUID | None,
+        claim: dict[str, Any],
+    ) -> tuple[Caller | None, tuple[Claim, Record | None] | None]:
+        """`caller`, and on PostgreSQL the Idempotency-Key claim of the write (values of
+        `claim_values`) in the same statement: one round trip for both. The claim's outcome is
+        None where it is not folded (SQLite, embedded: the caller claims it on its own). The
+        caller decides with the caller check first; a refused request rolls the claim back."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return await self.caller(session_id, user_id, org_id), None
+        params = {"session_id": session_id, "user_id": user_id}
+        statement = CALLER if org_id is None else CALLER_IN_ORGANIZATION
+        if org_id is not None:
+            params["org_id"] = org_id
+        columns = claim_columns(claim)
+        row = await self.reader.first(statement.add_columns(*columns), params)
         if row is None:
-            return None
-        values: tuple[Any, ...] = tuple(row.values())
-        user_id, email, is_superadmin, *organization = values
-        role, organization_exists = organization or (None, False)
-        return Caller(
-            user_id, email, is_superadmin, Role(role) if role else None, bool(organization_exists)
-        )
+            return None, None
+        return _caller_of(tuple(row.values())[: -len(columns)]), claim_outcome(row)
 
     async def open(self, session_id: uuid.UUID, user_id: uuid.UUID, refresh_jti: uuid.UUID) -> None:
         """Start a session whose first refresh token is refresh_jti."""
