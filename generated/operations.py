@@ -19,6 +19,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="credentials",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "logout": OperationSpec(
@@ -31,6 +32,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "refreshToken": OperationSpec(
@@ -43,6 +45,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="credentials",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getDependencies": OperationSpec(
@@ -55,6 +58,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="exempt",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getLiveness": OperationSpec(
@@ -67,6 +71,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="exempt",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getReadiness": OperationSpec(
@@ -79,6 +84,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="exempt",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "addOrganizationMember": OperationSpec(
@@ -91,6 +97,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getOrganizationMember": OperationSpec(
@@ -103,6 +110,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "listOrganizationMembers": OperationSpec(
@@ -115,6 +123,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -136,6 +145,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self="user_id",
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "updateOrganizationMember": OperationSpec(
@@ -148,6 +158,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "createOrganization": OperationSpec(
@@ -160,6 +171,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "deleteOrganization": OperationSpec(
@@ -172,6 +184,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getOrganization": OperationSpec(
@@ -184,6 +197,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "listOrganizations": OperationSpec(
@@ -196,6 +210,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -216,6 +231,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "createSite": OperationSpec(
@@ -228,6 +244,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "deleteSite": OperationSpec(
@@ -240,6 +257,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getSite": OperationSpec(
@@ -252,6 +270,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "listSites": OperationSpec(
@@ -264,6 +283,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -285,6 +305,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "createUser": OperationSpec(
@@ -297,6 +318,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "deleteUser": OperationSpec(
@@ -309,6 +331,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getCurrentUser": OperationSpec(
@@ -321,6 +344,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "getUser": OperationSpec(
@@ -333,6 +357,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self="user_id",
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "listUsers": OperationSpec(
@@ -345,6 +370,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -366,6 +392,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="reauthentication",
+        api_version=1,
         query_parameters=frozenset(),
     ),
     "updateUser": OperationSpec(
@@ -378,6 +405,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
     ),
 }

@@ -24,6 +24,8 @@ class OperationSpec:
     allow_self: str | None
     rate_limit: RateLimitPolicy
     query_parameters: frozenset[str] = frozenset()
+    api_version: int = 1
+    """Which version's document the operation is from (its info.version's major)."""
 
     @property
     def organization_scoped(self) -> bool:
