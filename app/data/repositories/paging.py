@@ -32,11 +32,19 @@ Mode = Literal["forward", "backward", "after"]
 
 @dataclass(frozen=True)
 class Slice:
-    """Which page a request asks for: by number, or after the position a cursor names."""
+    """Which page a request asks for: by number, or after the position a cursor names (a
+    page-number cursor, app.data.cursors.page_cursor, names a page by number); and whether the
+    total is wanted (a page read by number always counts it)."""
 
     page: int
     per_page: int
     cursor: str | None = None
+    with_total: bool = True
+
+    @classmethod
+    def by_cursor(cls, cursor: str | None, per_page: int, include_total: bool | None) -> Slice:
+        """The slice of a cursor list (v2): from the start, or where the cursor says."""
+        return cls(1, per_page, cursor, bool(include_total))
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,21 @@ async def fetch_page(
     given = frozenset(filters)
     binding = {**scope, "per_page": window.per_page}
     ordering = listing.sort(sort)
+    numbered = cursors.page_of(window.cursor) if window.cursor is not None else None
+    if numbered is not None:
+        window = Slice(numbered, window.per_page, None, window.with_total)
+    if window.cursor is None and window.page == 1 and not window.with_total:
+        statement = listing.page_statement(given, sort, "forward")
+        items = await reader.rows(statement, {**filters, "offset": 0, "limit": window.per_page + 1})
+        more = len(items) > window.per_page
+        return _page(items[: window.per_page], more, None, 1, window, ordering, binding)
+    if window.cursor is not None and not window.with_total:
+        position = ordering.decode(window.cursor, binding)
+        statement = listing.page_statement(given, sort, "after")
+        bound = {"after_value": position.value, "after_tiebreak": position.tiebreak}
+        items = await reader.rows(statement, {**filters, **bound, "limit": window.per_page + 1})
+        more = len(items) > window.per_page
+        return _page(items[: window.per_page], more, None, position.page, window, ordering, binding)
     if window.cursor is not None or window.page == 1:
         if window.cursor is not None:
             position = ordering.decode(window.cursor, binding)
@@ -199,7 +222,7 @@ async def fetch_page(
 def _page(
     items: Sequence[Item],
     more: bool,
-    total: int,
+    total: int | None,
     page: int,
     window: Slice,
     sort: Sort,
