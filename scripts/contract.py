@@ -2,9 +2,10 @@
 
 Starts uvicorn on a free loopback port against CONTRACT_DATABASE_URL (default: a new SQLite file;
 a PostgreSQL database given here is wiped), migrated from scratch; signs in as a superadmin it
-creates; runs a plain `st run` on the served spec with every check, every phase (examples,
-coverage, fuzzing, stateful), a fixed seed and a bounded number of examples; writes a JUnit
-report to reports/; stops the server. The exit status is schemathesis': any finding fails.
+creates; runs a plain `st run` on each version's served spec (v1, then v2) with every check,
+every phase (examples, coverage, fuzzing, stateful), a fixed seed and a bounded number of
+examples; writes a JUnit report per version to reports/; stops the server. The exit status is
+schemathesis' worst: any finding in either version fails.
 
 The run is plain on purpose, as a client team would start it: from an empty temporary directory
 (so no schemathesis.toml of this repository or above it applies), with no hooks and no
@@ -30,12 +31,17 @@ from scripts.live_api import BIN, ROOT, login, serving
 REPORTS = ROOT / "reports"
 
 
-def run_schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
-    """`st run` with every check and phase; returns its exit status."""
+VERSIONS = (1, 2)
+"""Each served version, run against its own document."""
+
+
+def run_schemathesis(base: str, token: str, args: argparse.Namespace, version: int = 1) -> int:
+    """`st run` on one version's document with every check and phase; its exit status."""
+    suffix = "" if version == 1 else f"-v{version}"
     command = [
         str(BIN / "st"),
         "run",
-        f"{base}/api/v1/openapi.json",
+        f"{base}/api/v{version}/openapi.json",
         "--checks",
         "all",
         "--header",
@@ -47,7 +53,7 @@ def run_schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
         "--report",
         "junit",
         "--report-junit-path",
-        str(REPORTS / "contract-junit.xml"),
+        str(REPORTS / f"contract-junit{suffix}.xml"),
         "--no-color",
     ]
     if args.max_time:
@@ -66,7 +72,9 @@ def main() -> int:
     args = parser.parse_args()
     database = os.environ.get("CONTRACT_DATABASE_URL")
     with serving(database, log=REPORTS / "contract-server.log") as api:
-        return run_schemathesis(api.base, login(api), args)
+        token = login(api)
+        results = [run_schemathesis(api.base, token, args, version) for version in VERSIONS]
+    return max(results)
 
 
 if __name__ == "__main__":
