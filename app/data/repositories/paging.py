@@ -161,30 +161,20 @@ async def fetch_page(
     scope: Mapping[str, Any],
     window: Slice,
 ) -> Page[Any]:
-    """One page of the listing as plain rows, with the exact total. ``filters`` are the bound
-    values of the given filters (and of the listing's own scope, such as org_id); ``scope``
-    names the listing (sort and filters) a cursor is bound to.
+    """One page of the listing as plain rows, with the exact total unless the window does not
+    want it. ``filters`` are the bound values of the given filters (and of the listing's own
+    scope, such as org_id); ``scope`` names the listing (sort and filters) a cursor is bound to.
+    A page-number cursor (v1's `page`, app.data.cursors.page_cursor) is read by number.
 
-    The first page and a cursor's page read their rows and the total in one statement; a later
-    page number needs the total first (to know whether to read it from the end)."""
+    The first page and a cursor's page read their rows and the total in one statement (the rows
+    alone without the total); a later page number needs the total first (to know whether to read
+    it from the end)."""
     given = frozenset(filters)
     binding = {**scope, "per_page": window.per_page}
     ordering = listing.sort(sort)
     numbered = cursors.page_of(window.cursor) if window.cursor is not None else None
     if numbered is not None:
         window = Slice(numbered, window.per_page, None, window.with_total)
-    if window.cursor is None and window.page == 1 and not window.with_total:
-        statement = listing.page_statement(given, sort, "forward")
-        items = await reader.rows(statement, {**filters, "offset": 0, "limit": window.per_page + 1})
-        more = len(items) > window.per_page
-        return _page(items[: window.per_page], more, None, 1, window, ordering, binding)
-    if window.cursor is not None and not window.with_total:
-        position = ordering.decode(window.cursor, binding)
-        statement = listing.page_statement(given, sort, "after")
-        bound = {"after_value": position.value, "after_tiebreak": position.tiebreak}
-        items = await reader.rows(statement, {**filters, **bound, "limit": window.per_page + 1})
-        more = len(items) > window.per_page
-        return _page(items[: window.per_page], more, None, position.page, window, ordering, binding)
     if window.cursor is not None or window.page == 1:
         if window.cursor is not None:
             position = ordering.decode(window.cursor, binding)
@@ -193,11 +183,13 @@ async def fetch_page(
             bound = {"after_value": position.value, "after_tiebreak": position.tiebreak}
         else:
             page, mode, bound = 1, "forward", {"offset": 0}
-        statement = listing.page_statement(given, sort, mode, with_total=True)
+        statement = listing.page_statement(given, sort, mode, with_total=window.with_total)
         items = await reader.rows(statement, {**filters, **bound, "limit": window.per_page + 1})
-        total = int(items[0][TOTAL]) if items else await listing.count(reader, filters)
-        for item in items:
-            del item[TOTAL]
+        total = None
+        if window.with_total:
+            total = int(items[0][TOTAL]) if items else await listing.count(reader, filters)
+            for item in items:
+                del item[TOTAL]
         more = len(items) > window.per_page
         return _page(items[: window.per_page], more, total, page, window, ordering, binding)
     total = await listing.count(reader, filters)
