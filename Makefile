@@ -107,6 +107,7 @@ lint: $(STAMP) ## ruff, mypy, the import layers (import-linter) and OpenAPI vali
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/bundle_spec.py --check
+	$(BIN)/python scripts/bundle_spec.py --check --root openapi/v2/openapi.yaml
 
 format: $(STAMP) ## Format and auto-fix the code
 	$(BIN)/ruff format .
