@@ -19,7 +19,7 @@ from app.access.dependencies import Bearer, database_of
 from app.access.rate_limit_policy import limit_rate, limit_reauthentication
 from app.contract.context import ADMISSION_KEY, Admission, RequestContext
 from app.contract.idempotency import Idempotency, read_key
-from app.contract.preconditions import read_preconditions
+from app.contract.preconditions import read_preconditions, require_if_match
 from app.contract.query_parameters import reject_unknown_query
 from app.data.repositories.login_sessions import LoginSessionRepository
 from app.data.unit_of_work import UnitOfWork
@@ -96,7 +96,8 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
     """The dependency that guards one operation and opens its unit of work: the rate limit and
     the unknown-query check first (as before any other work), the preconditions parsed (a
     malformed Idempotency-Key: 400), then authentication and the permission check, then
-    (password confirmations only) the caller's sign-in budget, and last the Idempotency-Key
+    (password confirmations only) the caller's sign-in budget, then a required If-Match (428),
+    and last the Idempotency-Key
     claimed (app.contract.idempotency), right before the handler. What it
     admitted goes to the handler in the RequestContext's Admission; the unit of work it opens
     goes in the request's Exchange (app.domain.exchange), where the route
@@ -122,6 +123,7 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
             await admit(ctx, request, operation, bearer, exchange)
             if not counted:
                 await limit_reauthentication(operation, request, ctx.user)
+        require_if_match(request, operation)
         if key is not None:
             admission.idempotency = await Idempotency.claim(
                 request, operation, unit_of_work, ctx.user.user_id, key
