@@ -5,7 +5,9 @@
 
 Expects the SDK generated from v2's document importable (scripts/sdk.py puts build/sdk/v2/python
 on sys.path). Signs in, creates an organization and sites with a `country`, walks the sites by
-cursor (`next_cursor`, `include_total`), pauses a site (`paused`), reads a 422 whose errors point
+cursor (`next_cursor`, `include_total`), pauses a site (`paused`) with the If-Match v2 requires
+(428 without it, 412 with a stale ETag), creates with an Idempotency-Key twice (one site, the
+second answer replayed), reads a 422 whose errors point
 with JSON Pointer and name parameters, and checks that a site created through v1 reads `paused`
 with country null. Exits non-zero on the first surprise, naming the step.
 """
@@ -117,16 +119,41 @@ def main(base: str, admin_email: str, admin_password: str) -> None:
         sys.exit(f"total without include_total: {without.meta.total!r}")
 
     first = without.data[0]
-    paused = expect(
-        "pause a site",
-        update_site.sync_detailed(
-            org.id, first.id, client=admin, body=SiteUpdate(status=SiteStatus.PAUSED)
-        ),
-        HTTPStatus.OK,
-        SiteEnvelope,
-    ).data
+    site_url = f"{base}/api/v2/organizations/{org.id}/sites/{first.id}"
+    bearer = {"Authorization": f"Bearer {tokens.access_token}"}
+    # The SDK makes If-Match a required argument; a client bypassing it gets 428.
+    bare = httpx.patch(site_url, json={"status": "paused"}, headers=bearer)
+    if bare.status_code != 428 or bare.json()["code"] != "precondition_required":
+        sys.exit(f"PATCH without If-Match: {bare.status_code} {bare.text}")
+    print("ok  428 precondition_required without If-Match")
+    read = get_site.sync_detailed(org.id, first.id, client=admin)
+    etag = read.headers["etag"]
+    paused_response = update_site.sync_detailed(
+        org.id, first.id, client=admin, body=SiteUpdate(status=SiteStatus.PAUSED), if_match=etag
+    )
+    paused = expect("pause a site with If-Match", paused_response, HTTPStatus.OK, SiteEnvelope).data
     if paused.status != SiteStatus.PAUSED or paused.country != first.country:
         sys.exit(f"pause: unexpected site {paused!r}")
+    expect(
+        "412 for a stale If-Match",
+        update_site.sync_detailed(
+            org.id, first.id, client=admin, body=SiteUpdate(name="Lost"), if_match=etag
+        ),
+        HTTPStatus.PRECONDITION_FAILED,
+        Problem,
+    )
+    key = f"sdk-v2-{org.id}"
+    body = SiteCreate(name="Oslo", timezone="Europe/Oslo", country="NO")
+    once = expect(
+        "create with an Idempotency-Key",
+        create_site.sync_detailed(org.id, client=admin, body=body, idempotency_key=key),
+        HTTPStatus.CREATED,
+        SiteEnvelope,
+    )
+    again = create_site.sync_detailed(org.id, client=admin, body=body, idempotency_key=key)
+    replayed = expect("repeat it", again, HTTPStatus.CREATED, SiteEnvelope)
+    if replayed.data.id != once.data.id or again.headers.get("idempotent-replayed") != "true":
+        sys.exit(f"replay: {again.status_code} {again.headers!r}")
 
     invalid = expect(
         "422 for an unknown country",
