@@ -138,3 +138,27 @@ async def test_one_etag_for_one_row_in_both_versions(
         f"/api/v1{path}", headers={**headers, "If-None-Match": through_v2.headers["etag"]}
     )
     assert not_modified.status_code == 304
+
+
+async def test_an_idempotency_key_replays_in_v2_and_never_writes_twice_across_versions(
+    client: httpx.AsyncClient, db: AsyncSession, site: tuple[dict[str, str], str, orm.Site]
+) -> None:
+    headers, path, made = site
+    org_id = made.organization_id
+    base = path.rsplit("/", 2)[0] + "/sites"
+    keyed = {**headers, "Idempotency-Key": "v2-retry-1"}
+    body = {"name": "Oslo", "timezone": "Europe/Oslo", "country": "NO"}
+    first = await client.post(f"/api/v2{base}", json=body, headers=keyed)
+    assert first.status_code == 201, first.text
+    again = await client.post(f"/api/v2{base}", json=body, headers=keyed)
+    assert again.status_code == 201
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.content == first.content
+    # Records are per version (docs/request-runtime.md): the other version's retry is refused.
+    v1_body = {"name": "Oslo", "timezone": "Europe/Oslo"}
+    across = await client.post(f"/api/v1{base}", json=v1_body, headers=keyed)
+    assert across.status_code == 422, across.text
+    assert across.json()["code"] == "idempotency_key_reused"
+    db.expire_all()
+    named = select(orm.Site.id).where(orm.Site.organization_id == org_id, orm.Site.name == "Oslo")
+    assert len((await db.scalars(named)).all()) == 1
