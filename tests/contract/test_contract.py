@@ -124,6 +124,9 @@ schema_v2 = schemathesis.openapi.from_path(BUNDLED_SPEC_V2)
 """v2's bundled spec: the same service, answering under /api/v2 as v2's document says."""
 schema_v2.config.update(base_url=BASE_URL)
 schema_v2.config.checks.positive_data_acceptance = schema.config.checks.positive_data_acceptance
+schema_v2.config.checks.missing_required_header = SchemathesisConfig.from_path(
+    CONFIG
+).projects.default.checks.missing_required_header
 
 
 @schema_v2.parametrize()
