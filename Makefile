@@ -107,6 +107,7 @@ lint: $(STAMP) ## ruff, mypy, the import layers (import-linter) and OpenAPI vali
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/bundle_spec.py --check
+	$(BIN)/python scripts/bundle_spec.py --check --root openapi/v2/openapi.yaml
 
 format: $(STAMP) ## Format and auto-fix the code
 	$(BIN)/ruff format .
@@ -157,14 +158,14 @@ sdk-check: $(STAMP) $(NODE_TOOLS) ## make sdk, then a full scenario through each
 breaking: $(STAMP) $(NODE_TOOLS) ## Fail on an undeclared breaking change against the previous release (Optic; BREAKING_BASE=ref)
 	$(BIN)/python scripts/breaking.py
 
-spec-lint: $(NODE_TOOLS) ## Spectral: spectral:oas, the OWASP ruleset and the house rules in .spectral.yaml
-	tools/node_modules/.bin/spectral lint generated/openapi.yaml --ruleset .spectral.yaml \
-		--fail-severity warn --display-only-failures
+spec-lint: $(NODE_TOOLS) ## Spectral: spectral:oas, the OWASP ruleset and the house rules in .spectral.yaml (v1 and v2)
+	tools/node_modules/.bin/spectral lint generated/openapi.yaml generated/v2/openapi.yaml \
+		--ruleset .spectral.yaml --fail-severity warn --display-only-failures
 
 test-tools: $(STAMP) $(NODE_TOOLS) ## The tests that need the Node tools (breaking-change gate, Spectral house rules)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m node tests/tools
 
-docs: $(STAMP) ## Build the offline API reference (Swagger UI + spec) into site/
+docs: $(STAMP) ## Build the offline API reference (Swagger UI + each version's spec) into site/
 	$(BIN)/python scripts/build_docs.py site
 
 clean: ## Remove caches, coverage data, the built docs and SDKs (not .venv, tools/node_modules or data/)

@@ -21,7 +21,9 @@ from app.access.passwords import PasswordHasher
 from app.access.rate_limits import RateLimiter
 from app.access.tokens import TokenService
 from app.config.settings import Settings, get_settings
-from app.contract.binding import bind_routes
+from app.contract.versions.deprecation import deprecation_headers
+from app.contract.versions.serving import bind_versions
+from app.contract.versions.validation_pointers import ERROR_SHAPE as V1_ERROR_SHAPE
 from app.data.bounded_wait import settle
 from app.data.database import Database
 from app.data.migrations import head_revision, known_revisions
@@ -32,7 +34,7 @@ from app.edge.cors import CorsMiddleware
 from app.edge.docs import install_docs
 from app.edge.metrics_endpoint import install_metrics_endpoint
 from app.edge.middleware import EdgeMiddleware
-from app.edge.problems import install_problem_handlers
+from app.edge.problems import OLDER_ERROR_SHAPES, install_problem_handlers
 from app.observability.build import VERSION, revision
 from app.observability.logs import configure_logging
 from app.observability.metrics import Metrics
@@ -40,8 +42,7 @@ from app.observability.telemetry import RequestTelemetry
 from app.observability.tracing import tracer_provider_from_environment
 from app.observability.tracing_db import trace_queries
 from app.observability.tracing_http import TracingMiddleware
-from generated.operations import OPERATIONS
-from generated.protocols import HandlerSet
+from generated.v2.protocols import HandlerSet
 from handlers.auth import AuthHandlers
 from handlers.health import HealthHandlers, ignore_failure
 from handlers.members import MemberHandlers
@@ -72,7 +73,9 @@ def implementations(
     startup: StartupTasks,
     metrics: Metrics | None,
 ) -> HandlerSet:
-    """The handler object serving each tag of the spec; mypy checks each against its Protocol."""
+    """The handler object serving each tag of the newest spec (v2); mypy checks each against its
+    Protocol. Older versions are served by the same objects through their changes
+    (app.contract.versions)."""
     # Health probes answer well within the request deadline, so a hung database is named in a
     # 503 of the health schema rather than cut off by the deadline.
     probe_timeout = min(settings.DB_STATEMENT_TIMEOUT_SECONDS, settings.REQUEST_TIMEOUT_SECONDS / 2)
@@ -167,11 +170,11 @@ def create_app(
     app.state.startup = startup
     app.state.idempotency_sweeper = sweeper
     app.state.metrics = metrics
-    bind_routes(
+    served = bind_versions(
         app.router,
         implementations(settings, database, tokens, passwords, limiter, startup, metrics),
-        OPERATIONS,
     )
+    OLDER_ERROR_SHAPES[1] = V1_ERROR_SHAPE
     install_docs(app)
     if metrics is not None:
         token = settings.METRICS_TOKEN.get_secret_value() if settings.METRICS_TOKEN else None
@@ -185,11 +188,12 @@ def create_app(
         app.add_middleware(CorsMiddleware, origins=settings.cors_origins)
     app.add_middleware(
         EdgeMiddleware,
-        allowed_methods=AllowedMethods(OPERATIONS.values()),
+        allowed_methods=AllowedMethods(served),
         deadline_seconds=settings.REQUEST_TIMEOUT_SECONDS,
         telemetry=RequestTelemetry(metrics),
         cors_enabled=bool(settings.cors_origins),
-        constant_paths=frozenset({OPERATIONS["getLiveness"].path}),
+        constant_paths=frozenset(op.path for op in served if op.operation_id == "getLiveness"),
+        version_headers={1: deprecation_headers(settings.API_V1_SUNSET)},
     )
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if tracer_provider is not None:  # tracing on: its span is outermost, around all of the above

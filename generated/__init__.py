@@ -1,1 +1,1 @@
-"""Code generated from openapi/ by `make generate`; never edit by hand."""
+"""Code generated from openapi/openapi.yaml by `make generate`; never edit by hand."""

@@ -20,6 +20,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="credentials",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource=None,
@@ -44,11 +45,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -64,6 +69,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource=None,
@@ -88,11 +94,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -108,6 +118,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="credentials",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource=None,
@@ -132,11 +143,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -152,6 +167,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="exempt",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource=None,
@@ -173,8 +189,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -190,6 +210,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="exempt",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource=None,
@@ -210,8 +231,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 500,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -227,6 +252,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=True,
         allow_self=None,
         rate_limit="exempt",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource=None,
@@ -248,8 +274,12 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -265,6 +295,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=True,
         resource="membership",
@@ -292,14 +323,18 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
                 "Idempotent-Replayed",
+                "Link",
                 "Location",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -315,6 +350,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="membership",
@@ -341,12 +377,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -362,6 +402,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -395,11 +436,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -415,6 +460,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self="user_id",
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="membership",
@@ -443,11 +489,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -463,6 +513,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="membership",
@@ -491,12 +542,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -512,6 +567,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=True,
         resource="organization",
@@ -537,14 +593,18 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
                 "Idempotent-Replayed",
+                "Link",
                 "Location",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -560,6 +620,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="organization",
@@ -588,11 +649,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -608,6 +673,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="organization",
@@ -634,12 +700,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -655,6 +725,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -687,11 +758,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -707,6 +782,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="organization",
@@ -735,12 +811,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -756,6 +836,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=True,
         resource="site",
@@ -783,14 +864,18 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
                 "Idempotent-Replayed",
+                "Link",
                 "Location",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -806,6 +891,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="site",
@@ -834,11 +920,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -854,6 +944,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="site",
@@ -880,12 +971,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -901,6 +996,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -934,11 +1030,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -954,6 +1054,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="site",
@@ -982,12 +1083,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1003,6 +1108,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=True,
         resource="user",
@@ -1029,14 +1135,18 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
                 "Idempotent-Replayed",
+                "Link",
                 "Location",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1052,6 +1162,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="user",
@@ -1080,11 +1191,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1100,6 +1215,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="user",
@@ -1125,12 +1241,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1146,6 +1266,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self="user_id",
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="user",
@@ -1173,12 +1294,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1194,6 +1319,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(
             {
                 "cursor",
@@ -1228,11 +1354,15 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1248,6 +1378,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="reauthentication",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="user",
@@ -1275,12 +1406,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }
@@ -1296,6 +1431,7 @@ OPERATIONS: dict[str, OperationSpec] = {
         public=False,
         allow_self=None,
         rate_limit="standard",
+        api_version=1,
         query_parameters=frozenset(),
         idempotent=False,
         resource="user",
@@ -1324,12 +1460,16 @@ OPERATIONS: dict[str, OperationSpec] = {
                 503,
             }
         ),
+        if_match_required=False,
         success_headers=frozenset(
             {
+                "Deprecation",
                 "ETag",
+                "Link",
                 "RateLimit-Limit",
                 "RateLimit-Remaining",
                 "RateLimit-Reset",
+                "Sunset",
                 "X-API-Version",
                 "X-Request-ID",
             }

@@ -15,14 +15,14 @@ from app.contract.runtime import RequestContext
 from app.data.repositories.login_sessions import LoginSessionRepository
 from app.data.repositories.users import UserRepository
 from app.domain.errors import NotAuthenticated, RefreshTokenReused
-from generated.models import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, TokenType
+from generated.v2.models import LoginRequest, LogoutRequest, RefreshRequest, TokenPair, TokenType
 
 INVALID_REFRESH = "The refresh token is invalid, expired or revoked."
 INVALID_CREDENTIALS = "Incorrect email or password."
 
 
 class AuthHandlers:
-    """Implements generated.protocols.AuthOperations."""
+    """Implements generated.v2.protocols.AuthOperations."""
 
     def __init__(self, tokens: TokenService, passwords: PasswordHasher) -> None:
         self.tokens = tokens

@@ -16,7 +16,7 @@ from app.data.bounded_wait import within
 from app.data.database import Database
 from app.domain.errors import ServiceUnavailable
 from app.observability.logs import describe_error
-from generated.models import HealthCheck, HealthReport, HealthStatus
+from generated.v2.models import HealthCheck, HealthReport, HealthStatus
 
 Probe = Callable[[], Awaitable[str | None]]
 """Raises when the dependency is down; may return a detail worth reporting."""
@@ -78,7 +78,7 @@ def report(checks: list[HealthCheck], optional: frozenset[str] = frozenset()) ->
 
 
 class HealthHandlers:
-    """Implements generated.protocols.HealthOperations. Each probe is bounded by
+    """Implements generated.v2.protocols.HealthOperations. Each probe is bounded by
     ``probe_timeout`` and the probes of one report run concurrently, so a hung database gives a
     prompt 503 naming it."""
 

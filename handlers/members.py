@@ -16,7 +16,7 @@ from app.data.repositories.paging import Slice
 from app.data.repositories.users import UserRepository
 from app.domain.errors import Conflict, NotFound, NotPermitted
 from app.domain.rbac import Role, may_manage
-from generated.models import Member, MemberCreate, MemberRole, MemberUpdate
+from generated.v2.models import Member, MemberCreate, MemberRole, MemberUpdate
 
 
 def to_member(membership: orm.Membership, user: orm.User) -> Member:
@@ -60,16 +60,16 @@ def _keep_an_owner(membership: orm.Membership, owners: int) -> None:
 
 
 class MemberHandlers:
-    """Implements generated.protocols.MembersOperations."""
+    """Implements generated.v2.protocols.MembersOperations."""
 
     async def list_organization_members(
         self,
         ctx: RequestContext,
         *,
         org_id: uuid.UUID,
-        page: int,
-        per_page: int,
         cursor: str | None,
+        per_page: int,
+        include_total: bool | None,
         q: str | None,
         role: MemberRole | None,
         sort: Literal["email", "-email", "joined_at", "-joined_at", "role", "-role"],
@@ -79,7 +79,7 @@ class MemberHandlers:
             q=q,
             role=Role(role.value) if role else None,
             sort=sort,
-            window=Slice(page, per_page, cursor),
+            window=Slice.by_cursor(cursor, per_page, include_total),
         )
         return rows.shaped_as(Member)
 

@@ -13,7 +13,7 @@ from app.data.repositories.organizations import OrganizationRepository
 from app.data.repositories.paging import Slice
 from app.domain.errors import Conflict, NotFound
 from app.domain.rbac import Role
-from generated.models import Organization, OrganizationCreate, OrganizationUpdate
+from generated.v2.models import Organization, OrganizationCreate, OrganizationUpdate
 from handlers.slugs import free_slug, slugify
 
 
@@ -40,20 +40,23 @@ async def _require_free_slug(ctx: RequestContext, slug: str, org_id: uuid.UUID |
 
 
 class OrganizationHandlers:
-    """Implements generated.protocols.OrganizationsOperations."""
+    """Implements generated.v2.protocols.OrganizationsOperations."""
 
     async def list_organizations(
         self,
         ctx: RequestContext,
         *,
-        page: int,
-        per_page: int,
         cursor: str | None,
+        per_page: int,
+        include_total: bool | None,
         q: str | None,
         sort: Literal["name", "-name", "slug", "-slug", "created_at", "-created_at"],
     ) -> Page[Organization]:
         rows = await OrganizationRepository(ctx.unit_of_work).list_visible(
-            await ctx.caller(), q=q, sort=sort, window=Slice(page, per_page, cursor)
+            await ctx.caller(),
+            q=q,
+            sort=sort,
+            window=Slice.by_cursor(cursor, per_page, include_total),
         )
         return rows.shaped_as(Organization)
 

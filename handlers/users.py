@@ -22,7 +22,7 @@ from app.domain.errors import (
     NotFound,
     NotPermitted,
 )
-from generated.models import CurrentUserUpdate, User, UserCreate, UserUpdate
+from generated.v2.models import CurrentUserUpdate, User, UserCreate, UserUpdate
 
 CALLER_GONE = "The access token's session has ended, or its user no longer exists or is inactive."
 """What a caller deleted after their request was authorized is told (as authorization would)."""
@@ -89,7 +89,7 @@ async def _set_password(
 
 
 class UserHandlers:
-    """Implements generated.protocols.UsersOperations."""
+    """Implements generated.v2.protocols.UsersOperations."""
 
     def __init__(self, passwords: PasswordHasher) -> None:
         self.passwords = passwords
@@ -113,15 +113,18 @@ class UserHandlers:
         self,
         ctx: RequestContext,
         *,
-        page: int,
-        per_page: int,
         cursor: str | None,
+        per_page: int,
+        include_total: bool | None,
         q: str | None,
         is_active: bool | None,
         sort: Literal["email", "-email", "full_name", "-full_name", "created_at", "-created_at"],
     ) -> Page[User]:
         rows = await UserRepository(ctx.unit_of_work).search(
-            q=q, is_active=is_active, sort=sort, window=Slice(page, per_page, cursor)
+            q=q,
+            is_active=is_active,
+            sort=sort,
+            window=Slice.by_cursor(cursor, per_page, include_total),
         )
         return rows.shaped_as(User)
 

@@ -1,6 +1,13 @@
 """`make breaking`: fail on an undeclared breaking change to the API against the previous release.
 
-The previous release is, in order:
+Each served version is compared with its released document, committed under openapi/releases/
+(`v1.json`: v1's last release; a version's file is added when it is first released, see
+docs/contributing.md, "Releasing"), so a clone without tags checks the same: v1 may only grow
+(the `deprecated` marks and headers are additions). A version without a released document yet
+(v2 before its release) is named and skipped. With BREAKING_BASE or --base, v1 is compared with
+the generated/openapi.json of that git ref instead, as before the baselines.
+
+Without baselines (a checkout before them), the previous release is, in order:
 
 1. BREAKING_BASE (any git ref), when set;
 2. the newest release tag reachable from HEAD: `vX.Y.Z`, highest version first (a release is
@@ -20,7 +27,7 @@ A breaking change is declared by raising the major part of info.version in opena
 and adding a `## <version>` entry to CHANGELOG.md saying what breaks; any version change needs
 its CHANGELOG.md entry.
 
-    python scripts/breaking.py                      # against the previous release
+    python scripts/breaking.py                      # each version against its release
     python scripts/breaking.py --base v1.0.0        # against a given ref
     python scripts/breaking.py OLD.json NEW.json    # two files (used by the tests)
 """
@@ -40,6 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "generated" / "openapi.json"
 SPEC_IN_GIT = "generated/openapi.json"
 CHANGELOG = ROOT / "CHANGELOG.md"
+RELEASES = ROOT / "openapi" / "releases"
+GENERATED = {1: SPEC, 2: ROOT / "generated" / "v2" / "openapi.json"}
+"""Each served version's bundled document, as make generate writes it."""
 TOOLS = ROOT / "tools"
 OPTIC = TOOLS / "node_modules" / ".bin" / "optic"
 STANDARD = "breaking/standard.yml"
@@ -138,6 +148,18 @@ def compare(old_path: Path, new_path: Path, label: str) -> int:
     return 1
 
 
+def against_releases() -> int:
+    """Every version against its released document in openapi/releases/; 0 when none breaks."""
+    worst = 0
+    for number, current in sorted(GENERATED.items()):
+        released = RELEASES / f"v{number}.json"
+        if not released.exists():
+            print(f"v{number}: no released document ({released.relative_to(ROOT)}) yet; skipped")
+            continue
+        worst = max(worst, compare(released, current, f"v{number}'s release"))
+    return worst
+
+
 def main(argv: list[str] | None = None) -> int:
     """CLI entry point."""
     parser = argparse.ArgumentParser(
@@ -151,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return compare(args.files[0], args.files[1], str(args.files[0]))
     if args.files:
         parser.error("give two files, or none")
+    if not args.base and not os.environ.get("BREAKING_BASE") and RELEASES.is_dir():
+        return against_releases()
     base, what = (args.base, "--base") if args.base else previous_release()
     print(f"previous release: {base} ({what})")
     old_text = git("show", f"{base}:{SPEC_IN_GIT}") if base else None

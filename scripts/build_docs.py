@@ -1,6 +1,8 @@
-"""`make docs`: a self-contained API reference (Swagger UI and the bundled spec) in one folder.
+"""`make docs`: a self-contained API reference (Swagger UI and the bundled specs) in one folder,
+for each API version: site/index.html (v1, with site/openapi.{json,yaml}) and site/v2.html (v2,
+with site/v2/openapi.{json,yaml}).
 
-python scripts/build_docs.py site    # then open site/index.html in a browser, or serve the folder
+python scripts/build_docs.py site    # then open site/index.html or site/v2.html in a browser
 
 The spec is embedded in index.html, so the page works opened as a file: browsers refuse to fetch
 one file:// URL from another ("Failed to fetch openapi.json").
@@ -32,14 +34,19 @@ def build(target: Path) -> None:
     (target / "assets").mkdir(parents=True)
     for name in sorted(DOCS_ASSETS):
         shutil.copyfile(Path(swagger_ui_bundle.swagger_ui_path) / name, target / "assets" / name)
-    for name in ("openapi.json", "openapi.yaml"):
-        shutil.copyfile(ROOT / "generated" / name, target / name)
-    spec = (ROOT / "generated" / "openapi.json").read_text(encoding="utf-8")
-    page = SWAGGER_PAGE.format(assets="assets", source=f"spec: {embeddable(spec)}")
-    (target / "index.html").write_text(page, encoding="utf-8")
+    for source, folder, page_name in (
+        (ROOT / "generated", target, "index.html"),
+        (ROOT / "generated" / "v2", target / "v2", "v2.html"),
+    ):
+        folder.mkdir(exist_ok=True)
+        for name in ("openapi.json", "openapi.yaml"):
+            shutil.copyfile(source / name, folder / name)
+        spec = (source / "openapi.json").read_text(encoding="utf-8")
+        page = SWAGGER_PAGE.format(assets="assets", source=f"spec: {embeddable(spec)}")
+        (target / page_name).write_text(page, encoding="utf-8")
 
 
 if __name__ == "__main__":
     destination = Path(sys.argv[1] if len(sys.argv) > 1 else "site")
     build(destination)
-    print(f"API reference written to {destination}/index.html")
+    print(f"API reference written to {destination}/index.html (v1) and {destination}/v2.html (v2)")

@@ -1,12 +1,24 @@
 """Bundle the hand-written, multi-file spec under openapi/ into one document.
 
+Two documents are bundled: v1 from openapi/openapi.yaml (openapi/paths, openapi/components) and
+v2 from openapi/v2/openapi.yaml. A later version names only what it changes: its own component
+files (openapi/v2/components/<kind>/<file>.yaml) override the earlier version's components of the
+same kind and name, wherever they are referenced from (its own files or the earlier version's
+path files it shares by $ref); every other component is taken from the earlier version when
+referenced. So a shared path file that refers to `Problem` gets v2's Problem in the v2 bundle.
+
 Rules: a $ref to `components/<kind>/<file>.yaml#/<Name>` becomes `#/components/<kind>/<Name>`
 and the named object joins the bundle's components; any other external $ref (into paths/*.yaml)
 is inlined. Inside a component file, `#/<Name>` means a name in that same file; inside a paths
 file, `#/...` is inlined from that same file; in the root document it is kept. Every named
 object of every component file is included, in a fixed order, so the output is deterministic.
 An operation's `x-responses: <set>` is replaced by the responses of that set in
-openapi/response-sets.yaml (see expand_response_sets), so the bundle is plain OpenAPI.
+openapi/response-sets.yaml (see expand_response_sets), and a root document's `x-deprecated: true`
+(a whole version deprecated, v1 since v2) marks each of its operations `deprecated: true` (path
+files shared with a newer version stay unmarked there), and a root document's `x-if-match:
+required` is set on each of its PATCH and DELETE operations that take If-Match (v2), so the
+bundle is plain OpenAPI with per-operation extensions. A later version's response-sets.yaml
+replaces the earlier's sets of the same name only.
 
     python scripts/bundle_spec.py --out-dir generated   # writes openapi.yaml and openapi.json
     python scripts/bundle_spec.py --check               # validates the bundle as OpenAPI 3
@@ -20,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +41,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_ROOT = ROOT / "openapi" / "openapi.yaml"
+VERSION_ROOTS = {1: SPEC_ROOT, 2: ROOT / "openapi" / "v2" / "openapi.yaml"}
+"""Each served version's root document; a version under openapi/v<n>/ builds on openapi/."""
 RESPONSE_SETS = "response-sets.yaml"
 """Beside the root document: named sets of responses operations share (`x-responses: <set>`)."""
 KIND_ORDER = (
@@ -64,30 +79,50 @@ def _follow(document: Any, pointer: str) -> Any:
 class Bundler:
     """Resolves $refs of a multi-file spec into one document."""
 
-    def __init__(self, base: Path, root: Path) -> None:
+    def __init__(self, base: Path, root: Path, earlier: Path | None = None) -> None:
         self.base = base
         self.root = root
         self.components_dir = base / "components"
+        self.earlier_dir = earlier / "components" if earlier is not None else None
         self.cache: dict[Path, Any] = {}
         self.components: dict[str, dict[str, Any]] = {}
         self.origins: dict[tuple[str, str], Path] = {}
+        self.overrides = self._names(self.components_dir) if earlier is not None else {}
+        """(kind, name) -> the file of this version defining it (a later version only)."""
+        self.response_sets = [base / RESPONSE_SETS]
+        if earlier is not None:
+            self.response_sets.insert(0, earlier / RESPONSE_SETS)
+        """The sets' files, earliest first: a later version's set replaces one of the same name."""
+
+    def _names(self, components_dir: Path) -> dict[tuple[str, str], Path]:
+        names: dict[tuple[str, str], Path] = {}
+        for kind_dir in sorted(p for p in components_dir.iterdir() if p.is_dir()):
+            for path in sorted(kind_dir.glob("*.yaml")):
+                for name in _load(path.resolve(), self.cache) or {}:
+                    names[(kind_dir.name, name)] = path.resolve()
+        return names
 
     def _component_kind(self, path: Path) -> str | None:
-        if path.parent.parent == self.components_dir:
+        if path.parent.parent in (self.components_dir, self.earlier_dir):
             return path.parent.name
         return None
 
     def component(self, kind: str, path: Path, name: str) -> dict[str, str]:
-        """Register a named component (once) and return the local $ref to it."""
+        """Register a named component (once) and return the local $ref to it. In a later
+        version, the version's own definition of the name wins wherever the $ref points."""
+        if (kind, name) in self.overrides:
+            path = self.overrides[(kind, name)]
+        elif self.earlier_dir is not None and path.is_relative_to(self.components_dir):
+            path = self.earlier_dir / path.relative_to(self.components_dir)
         origin = self.origins.get((kind, name))
         if origin is not None and origin != path:
-            first, second = origin.relative_to(self.base), path.relative_to(self.base)
+            first, second = _shown(origin), _shown(path)
             raise BundleError(f"{kind} {name!r} is defined in both {first} and {second}")
         if origin is None:
             self.origins[(kind, name)] = path
             document = _load(path, self.cache)
             if name not in document:
-                raise BundleError(f"{path.relative_to(self.base)} has no {name!r}")
+                raise BundleError(f"{_shown(path)} has no {name!r}")
             self.components.setdefault(kind, {})[name] = {}
             self.components[kind][name] = self.resolve(document[name], path)
         return {"$ref": f"#/components/{kind}/{name}"}
@@ -119,32 +154,46 @@ class Bundler:
         of the set's own response of that status, or before the first of the set's statuses
         that is numerically greater; so the order is the one the responses would have if they
         were written out in full."""
-        path = self.base / RESPONSE_SETS
+        sets: dict[str, tuple[Path, Any]] = {}
+        for path in self.response_sets:
+            if path.exists():
+                sets |= {name: (path, value) for name, value in _load(path, self.cache).items()}
         for url, item in document.get("paths", {}).items():
             for method in METHODS:
                 operation = item.get(method)
                 if not isinstance(operation, dict) or "x-responses" not in operation:
                     continue
                 name = operation.pop("x-responses")
-                sets = _load(path, self.cache) if path.exists() else {}
                 if name not in sets:
                     where = f"{method.upper()} {url} ({operation.get('operationId')})"
-                    raise BundleError(f"{where}: x-responses {name!r} is not a set in {path.name}")
-                shared = self.resolve(sets[name], path)
+                    raise BundleError(
+                        f"{where}: x-responses {name!r} is not a set in {RESPONSE_SETS}"
+                    )
+                path, value = sets[name]
+                shared = self.resolve(value, path)
                 operation["responses"] = _merge_responses(operation.get("responses", {}), shared)
 
     def bundle(self, root: Path) -> dict[str, Any]:
         """The whole bundled document."""
         document: dict[str, Any] = self.resolve(_load(root, self.cache), root)
+        if_match = document.pop("x-if-match", None)
+        if if_match is not None:
+            _require_if_match(document, if_match)
         self.expand_response_sets(document)
+        deprecation = document.pop("x-deprecated", None)
+        if deprecation:
+            _deprecate(document, deprecation.get("headers", {}))
         for kind_dir in sorted(p for p in self.components_dir.iterdir() if p.is_dir()):
             for path in sorted(kind_dir.glob("*.yaml")):
-                for name in _load(path, self.cache):
+                for name in _load(path.resolve(), self.cache) or {}:
                     self.component(kind_dir.name, path.resolve(), name)
         components = document.setdefault("components", {})
+        if deprecation:
+            for response in self.components.get("responses", {}).values():
+                response.setdefault("headers", {}).update(deprecation.get("headers", {}))
         for kind, named in self.components.items():
             for name in sorted(named.keys() & components.get(kind, {}).keys()):
-                origin = self.origins[(kind, name)].relative_to(self.base)
+                origin = _shown(self.origins[(kind, name)])
                 raise BundleError(f"{kind} {name!r} is defined in both {root.name} and {origin}")
             components.setdefault(kind, {}).update(named)
         document["components"] = {
@@ -154,6 +203,48 @@ class Bundler:
             )
         }
         return document
+
+
+def _deprecate(document: dict[str, Any], headers: dict[str, Any]) -> None:
+    """A deprecated version: every operation `deprecated: true`, every response of it declaring
+    the deprecation headers (x-deprecated.headers; the shared responses get them in bundle())."""
+    for item in document.get("paths", {}).values():
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                item[method] = _deprecated(item[method])
+                for response in item[method].get("responses", {}).values():
+                    if "$ref" not in response:
+                        response.setdefault("headers", {}).update(headers)
+
+
+def _require_if_match(document: dict[str, Any], value: str) -> None:
+    """A root document's `x-if-match: <value>`: set on each PATCH and DELETE that takes the
+    If-Match parameter (its x-resource operations), so a version can require it for every
+    single-resource write without restating path files it shares with an earlier version."""
+    for item in document.get("paths", {}).values():
+        for method in ("patch", "delete"):
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            refs = [p.get("$ref") for p in operation.get("parameters", [])]
+            if "#/components/parameters/IfMatch" in refs:
+                operation["x-if-match"] = value
+
+
+def _deprecated(operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation marked `deprecated: true`, right after its description."""
+    marked: dict[str, Any] = {}
+    for key, value in operation.items():
+        marked[key] = value
+        if key == "description":
+            marked["deprecated"] = True
+    marked.setdefault("deprecated", True)
+    return marked
+
+
+def _shown(path: Path) -> Path:
+    """A spec file's path as messages name it (relative to the repository when inside it)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def _merge_responses(own: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
@@ -169,8 +260,11 @@ def _merge_responses(own: dict[str, Any], shared: dict[str, Any]) -> dict[str, A
 
 
 def bundle(root: Path = SPEC_ROOT) -> dict[str, Any]:
-    """Bundle the spec whose root document is at root."""
-    return Bundler(root.parent.resolve(), root.resolve()).bundle(root.resolve())
+    """Bundle the spec whose root document is at root (a root under openapi/v<n>/ builds on the
+    documents of openapi/, see the module text)."""
+    base = root.parent.resolve()
+    earlier = base.parent if re.fullmatch(r"v\d+", base.name) else None
+    return Bundler(base, root.resolve(), earlier).bundle(root.resolve())
 
 
 def write(document: dict[str, Any], out_dir: Path) -> None:

@@ -7,6 +7,7 @@ Everything is read from the raw bundled document, so the output depends on the s
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,7 @@ class SpecReader:
                         "rate_limit": operation.get("x-rate-limit"),
                         "idempotent": bool(operation.get("x-idempotent", False)),
                         "x_resource": operation.get("x-resource"),
+                        "if_match_required": operation.get("x-if-match") == "required",
                         "headers": self.header_names(path_item, operation),
                         "statuses": sorted(int(code) for code in operation["responses"]),
                         "success_headers": self.response_headers(operation, success["status_code"]),
@@ -238,11 +240,15 @@ class SpecReader:
 
 
 def get_spec_operations(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
-    """Template variables: spec_operations, spec_tags and spec_models."""
+    """Template variables: spec_operations, spec_tags and spec_models; package (the Python package
+    the code is generated into, from scripts/generate.py) and api_version (info.version's major)."""
     reader = SpecReader(parser.raw_obj)
     operations = reader.operations()
     tags = sorted({operation["tag"] for operation in operations})
+    version = str(parser.raw_obj["info"]["version"])
     return {
+        "package": os.environ.get("ORGSITES_GENERATED_PACKAGE", "generated"),
+        "api_version": int(version.split(".", 1)[0]),
         "spec_operations": operations,
         "spec_tags": [
             {

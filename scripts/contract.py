@@ -2,9 +2,10 @@
 
 Starts uvicorn on a free loopback port against CONTRACT_DATABASE_URL (default: a new SQLite file;
 a PostgreSQL database given here is wiped), migrated from scratch; signs in as a superadmin it
-creates; runs a plain `st run` on the served spec with every check, every phase (examples,
-coverage, fuzzing, stateful), a fixed seed and a bounded number of examples; writes a JUnit
-report to reports/; stops the server. The exit status is schemathesis': any finding fails.
+creates; runs a plain `st run` on each version's served spec (v1, then v2) with every check,
+every phase (examples, coverage, fuzzing, stateful), a fixed seed and a bounded number of
+examples; writes a JUnit report per version to reports/; stops the server. The exit status is
+schemathesis' worst: any finding in either version fails.
 
 The run is plain on purpose, as a client team would start it: from an empty temporary directory
 (so no schemathesis.toml is discovered), with no hooks and no configuration beyond the command
@@ -36,14 +37,19 @@ CONFIG = ROOT / "tests" / "contract" / "schemathesis.toml"
 positive_data_acceptance for If-Match and Idempotency-Key), with their reasons."""
 
 
-def run_schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
-    """`st run` with every check and phase; returns its exit status."""
+VERSIONS = (1, 2)
+"""Each served version, run against its own document."""
+
+
+def run_schemathesis(base: str, token: str, args: argparse.Namespace, version: int = 1) -> int:
+    """`st run` on one version's document with every check and phase; its exit status."""
+    suffix = "" if version == 1 else f"-v{version}"
     command = [
         str(BIN / "st"),
         "--config-file",
         str(CONFIG),
         "run",
-        f"{base}/api/v1/openapi.json",
+        f"{base}/api/v{version}/openapi.json",
         "--checks",
         "all",
         "--header",
@@ -55,7 +61,7 @@ def run_schemathesis(base: str, token: str, args: argparse.Namespace) -> int:
         "--report",
         "junit",
         "--report-junit-path",
-        str(REPORTS / "contract-junit.xml"),
+        str(REPORTS / f"contract-junit{suffix}.xml"),
         "--no-color",
     ]
     if args.max_time:
@@ -74,7 +80,9 @@ def main() -> int:
     args = parser.parse_args()
     database = os.environ.get("CONTRACT_DATABASE_URL")
     with serving(database, log=REPORTS / "contract-server.log") as api:
-        return run_schemathesis(api.base, login(api), args)
+        # A fresh token per version: access tokens are short-lived, and one run takes minutes.
+        results = [run_schemathesis(api.base, login(api), args, version) for version in VERSIONS]
+    return max(results)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""`make generate`: bundle openapi/ and regenerate everything under generated/ from it.
+"""`make generate`: bundle openapi/ and regenerate everything under generated/ from it, for each
+API version: v1 (openapi/openapi.yaml) into generated/, v2 (openapi/v2/openapi.yaml) into
+generated/v2/ (the same files: openapi.{yaml,json}, models.py, operations.py, protocols.py,
+routers/).
 
 1. scripts/bundle_spec.py bundles the spec and validates it as OpenAPI 3 (the house conventions
    are `make spec-lint`'s), then writes generated/openapi.{yaml,json}.
@@ -12,6 +15,7 @@ The output depends on the spec and the pinned tools only: running it twice chang
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,7 +35,16 @@ REJECT_NULL = "app.domain.validators.reject_null"
 KNOWN_TIME_ZONE = "app.domain.time_zones.known_time_zone"
 NO_SPACES = "app.domain.validators.no_spaces"
 CANONICAL_EMAIL = "app.domain.validators.canonical"
+KNOWN_COUNTRY = "app.domain.countries.known_country"
 TIME_ZONE = "#/components/schemas/TimeZone"
+COUNTRY = "#/components/schemas/Country"
+VERSIONS = (
+    (SPEC_DIR / "openapi.yaml", OUT, "generated"),
+    (SPEC_DIR / "v2" / "openapi.yaml", OUT / "v2", "generated.v2"),
+)
+"""Each API version: its root document, where its code goes and that code's package."""
+PACKAGE_VARIABLE = "ORGSITES_GENERATED_PACKAGE"
+"""Tells scripts/codegen_visitor.py which package the generated routers import from."""
 
 
 def run(*command: str | Path) -> None:
@@ -71,6 +84,9 @@ def field_validators(document: dict[str, Any]) -> dict[str, Any]:
             if field not in required and not allows_null(prop)
         )
         zones = sorted(field for field, prop in properties.items() if prop.get("$ref") == TIME_ZONE)
+        countries = sorted(
+            field for field, prop in properties.items() if prop.get("$ref") == COUNTRY
+        )
         emails = sorted(
             field for field, prop in properties.items() if prop.get("format") == "email"
         )
@@ -79,6 +95,7 @@ def field_validators(document: dict[str, Any]) -> dict[str, Any]:
             for fields, function, mode in (
                 (nullable, REJECT_NULL, "before"),
                 (zones, KNOWN_TIME_ZONE, "before"),
+                (countries, KNOWN_COUNTRY, "before"),
                 (emails, NO_SPACES, "before"),
                 (emails, CANONICAL_EMAIL, "after"),
             )
@@ -89,8 +106,8 @@ def field_validators(document: dict[str, Any]) -> dict[str, Any]:
     return validators
 
 
-def generate_models(spec: Path, workdir: Path) -> None:
-    """generated/models.py from the bundled spec."""
+def generate_models(spec: Path, workdir: Path, out: Path) -> None:
+    """<out>/models.py from the bundled spec."""
     validators = workdir / "validators.json"
     document = json.loads(spec.read_text(encoding="utf-8"))
     validators.write_text(json.dumps(field_validators(document), indent=2), encoding="utf-8")
@@ -98,7 +115,7 @@ def generate_models(spec: Path, workdir: Path) -> None:
         BIN / "datamodel-codegen",
         "--input", spec,
         "--input-file-type", "openapi",
-        "--output", OUT / "models.py",
+        "--output", out / "models.py",
         "--output-model-type", "pydantic_v2.BaseModel",
         "--target-python-version", "3.11",
         "--use-annotated",
@@ -134,9 +151,11 @@ def fastapi_codegen(argv: list[str]) -> None:
     cli.app(args=argv, prog_name="fastapi-codegen")
 
 
-def generate_routers(spec: Path, workdir: Path) -> None:
-    """generated/operations.py, protocols.py and routers/ from the templates."""
+def generate_routers(spec: Path, workdir: Path, out: Path, package: str) -> None:
+    """<out>/operations.py, protocols.py and routers/ from the templates, importing from
+    ``package`` (the Python package of ``out``)."""
     target = workdir / "fastapi"
+    os.environ[PACKAGE_VARIABLE] = package
     run(
         sys.executable, __file__, "fastapi-codegen",
         "--input", spec,
@@ -147,8 +166,8 @@ def generate_routers(spec: Path, workdir: Path) -> None:
         "--disable-timestamp",
     )  # fmt: skip
     for name in GENERATED_BY_FASTAPI_CODEGEN:
-        shutil.copyfile(target / name, OUT / name)
-    routers = OUT / "routers"
+        shutil.copyfile(target / name, out / name)
+    routers = out / "routers"
     shutil.rmtree(routers, ignore_errors=True)
     routers.mkdir()
     for router in sorted((target / "routers").glob("*.py")):
@@ -162,18 +181,21 @@ def generate_routers(spec: Path, workdir: Path) -> None:
 
 def main() -> int:
     """Regenerate generated/ from openapi/."""
-    OUT.mkdir(exist_ok=True)
     run(sys.executable, ROOT / "scripts" / "update_timezones.py")
-    # Validate first: a broken spec stops here with messages naming the file and the operation.
-    run(sys.executable, ROOT / "scripts" / "bundle_spec.py", "--check", "--out-dir", OUT)
-    (OUT / "__init__.py").write_text(
-        '"""Code generated from openapi/ by `make generate`; never edit by hand."""\n',
-        encoding="utf-8",
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        generate_models(OUT / "openapi.json", workdir)
-        generate_routers(OUT / "openapi.json", workdir)
+    for root, out, package in VERSIONS:
+        out.mkdir(exist_ok=True)
+        # Validate first: a broken spec stops here with messages naming the file and operation.
+        bundle = ROOT / "scripts" / "bundle_spec.py"
+        run(sys.executable, bundle, "--root", root, "--check", "--out-dir", out)
+        (out / "__init__.py").write_text(
+            f'"""Code generated from {root.relative_to(ROOT)} by `make generate`; never edit by'
+            ' hand."""\n',
+            encoding="utf-8",
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            generate_models(out / "openapi.json", workdir, out)
+            generate_routers(out / "openapi.json", workdir, out, package)
     run(BIN / "ruff", "check", "--quiet", "--fix", "--select", "F401,I", OUT)
     run(BIN / "ruff", "format", "--quiet", OUT)
     return 0

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "openapi" / "v2"
+"""A new resource joins the newest version only: v1 is frozen (docs/adding-a-resource.md)."""
 TEMPLATES = Path(__file__).resolve().parent / "resource_template"
 BIN = Path(sys.executable).parent
 NAME = re.compile(r"^[a-z]{2,}s$")
@@ -60,17 +62,9 @@ class Names:
     def files(self) -> dict[str, Path]:
         """Template -> the new file it becomes."""
         return {
-            "paths.yaml.tmpl": ROOT / "openapi" / "paths" / f"{self.plural}.yaml",
-            "schemas.yaml.tmpl": ROOT
-            / "openapi"
-            / "components"
-            / "schemas"
-            / f"{self.plural}.yaml",
-            "parameters.yaml.tmpl": ROOT
-            / "openapi"
-            / "components"
-            / "parameters"
-            / f"{self.plural}.yaml",
+            "paths.yaml.tmpl": SPEC / "paths" / f"{self.plural}.yaml",
+            "schemas.yaml.tmpl": SPEC / "components" / "schemas" / f"{self.plural}.yaml",
+            "parameters.yaml.tmpl": SPEC / "components" / "parameters" / f"{self.plural}.yaml",
             "model.py.tmpl": ROOT / "app" / "data" / "models" / f"{self.singular}.py",
             "repository.py.tmpl": ROOT / "app" / "data" / "repositories" / f"{self.plural}.py",
             "handler.py.tmpl": ROOT / "handlers" / f"{self.plural}.py",
@@ -92,7 +86,7 @@ def register(names: Names) -> list[Path]:
     """Add the resource to the files every resource is listed in; returns them."""
     p, s, cls = names.plural, names.singular, names.singular.capitalize()
     upper = p.upper()
-    root = ROOT / "openapi" / "openapi.yaml"
+    root = SPEC / "openapi.yaml"
     edit(
         root,
         r"^  - name: health$",
@@ -102,8 +96,8 @@ def register(names: Names) -> list[Path]:
     edit(
         root,
         r"^  /health/live:$",
-        f"  /api/v1/organizations/{{org_id}}/{p}:\n    $ref: paths/{p}.yaml#/collection\n"
-        f"  /api/v1/organizations/{{org_id}}/{p}/{{{s}_id}}:\n    $ref: paths/{p}.yaml#/item\n",
+        f"  /api/v2/organizations/{{org_id}}/{p}:\n    $ref: paths/{p}.yaml#/collection\n"
+        f"  /api/v2/organizations/{{org_id}}/{p}/{{{s}_id}}:\n    $ref: paths/{p}.yaml#/item\n",
         before=True,
     )
     rbac = ROOT / "app" / "domain" / "rbac.py"
@@ -136,6 +130,7 @@ def register(names: Names) -> list[Path]:
     )
     matrix = ROOT / "tests" / "integration" / "test_permission_matrix.py"
     edit(matrix, r"^    make_org,\n", f"    make_{s},\n")
+    matrix_v2 = ROOT / "tests" / "integration" / "test_permission_matrix_v2.py"
     edit(
         matrix,
         r"^PATH_VALUES: dict\[str, PathValue\] = \{\n",
@@ -151,21 +146,21 @@ def register(names: Names) -> list[Path]:
     lines = "".join(f'    "{op}": {row},\n' for op, row in rows.items())
     comment = f"    # its {p}: members read, admins create, edit and delete\n"
     edit(
-        matrix,
-        r"^MATRIX: dict\[str, tuple\[int, int, int, int, int, int\]\] = \{\n",
-        comment + lines,
+        matrix_v2,
+        r"^ADDED_IN_V2: dict\[str, tuple\[int, int, int, int, int, int\]\] = \{",
+        "\n" + comment + lines,
     )
     changelog = ROOT / "CHANGELOG.md"
     line = textwrap.fill(
-        f"- `/api/v1/organizations/{{org_id}}/{p}`: list (paged, sorted), create, get, update and"
-        f" delete an organization's {p} (`{p}:read` for its members, `{p}:write` for its admins"
+        f"- `/api/v2/organizations/{{org_id}}/{p}`: list (by cursor, sorted), create, get, update"
+        f" and delete an organization's {p} (`{p}:read` for its members, `{p}:write` for its admins"
         " and owners).",
         width=100,
         subsequent_indent="  ",
     )
     empty = re.search(r"^## Unreleased\n\n## ", changelog.read_text(), flags=re.MULTILINE)
     edit(changelog, r"^## Unreleased\n\n", line + ("\n\n" if empty else "\n"))
-    return [root, rbac, models, main, factories, matrix, changelog]
+    return [root, rbac, models, main, factories, matrix, matrix_v2, changelog]
 
 
 def run(*command: str | Path) -> None:
@@ -179,7 +174,7 @@ def scaffold(names: Names) -> list[Path]:
     """Write and register the resource; returns every file written or changed."""
     files = names.files()
     existing = [path for path in files.values() if path.exists()]
-    if existing or f"  - name: {names.plural}\n" in (ROOT / "openapi" / "openapi.yaml").read_text():
+    if existing or f"  - name: {names.plural}\n" in (SPEC / "openapi.yaml").read_text():
         where = ", ".join(str(path.relative_to(ROOT)) for path in existing) or "openapi.yaml"
         raise ScaffoldError(f"{names.plural} exists already ({where})")
     for template, path in files.items():

@@ -5,8 +5,11 @@ generator's default settings, and a full scenario through each against a live se
     python scripts/sdk.py check      # generate, serve (SDK_DATABASE_URL, default SQLite), run
 
 Generators (pinned): openapi-python-client from requirements/dev.lock; openapi-typescript,
-openapi-fetch, @hey-api/openapi-ts and typescript from tools/package-lock.json. The input is the
-spec as served, generated/openapi.json. build/ is not committed.
+openapi-fetch, @hey-api/openapi-ts and typescript from tools/package-lock.json. The input is each
+version's spec as served: generated/openapi.json (v1: every generator and its scenarios, as
+before v2) and generated/v2/openapi.json (v2: the Python SDK and its scenario,
+tools/sdk/v2/scenario_python.py, and the openapi-typescript types, compiled with tsc --strict).
+build/ is not committed.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ TYPESCRIPT = BUILD / "typescript"
 TOOLS = ROOT / "tools"
 NODE_BIN = TOOLS / "node_modules" / ".bin"
 SCENARIOS = TOOLS / "sdk"
+SPEC_V2 = ROOT / "generated" / "v2" / "openapi.json"
+BUILD_V2 = BUILD / "v2"
+PYTHON_SDK_V2 = BUILD_V2 / "python"
 
 
 def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
@@ -62,7 +68,15 @@ def generate() -> None:
         shutil.copyfile(source, TYPESCRIPT / source.name)
     (TYPESCRIPT / "node_modules").symlink_to(TOOLS / "node_modules", target_is_directory=True)
     run(NODE_BIN / "tsc", "-p", TYPESCRIPT / "tsconfig.json", "--strict")
-    print(f"SDKs written to {BUILD.relative_to(ROOT)}/ and compiled")
+    run(BIN / "openapi-python-client", "generate", "--path", SPEC_V2, "--output-path",
+        PYTHON_SDK_V2, env=env)  # fmt: skip
+    types_v2 = BUILD_V2 / "typescript" / "schema.d.ts"
+    run(NODE_BIN / "openapi-typescript", SPEC_V2, "-o", types_v2)
+    run(NODE_BIN / "tsc", "--strict", "--noEmit", "--skipLibCheck", types_v2)
+    print(
+        f"SDKs written to {BUILD.relative_to(ROOT)}/ (v2's in {BUILD_V2.relative_to(ROOT)}/)"
+        " and compiled"
+    )
 
 
 def check() -> None:
@@ -83,6 +97,11 @@ def check() -> None:
         )
         for scenario in ("openapi-fetch", "hey-api"):
             run("node", TYPESCRIPT / "out" / f"scenario-{scenario}.js", env=env)
+        run(
+            sys.executable,
+            SCENARIOS / "v2" / "scenario_python.py",
+            env=env | {"PYTHONPATH": str(PYTHON_SDK_V2)},
+        )
     print("every SDK scenario passed")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 from functools import cache
@@ -107,6 +108,9 @@ class Settings(BaseSettings):
     """Server-side prepared statements on PostgreSQL (app.data.database): off behind PgBouncer
     < 1.21 in transaction mode, which hands one server connection's statements to other clients."""
     REQUEST_TIMEOUT_SECONDS: float = Field(default=10, gt=0, le=600)
+    API_V1_SUNSET: dt.date = dt.date(2027, 12, 7)
+    """When v1 may stop answering, sent as its `Sunset` header (RFC 8594); the default is twelve
+    months after v2's release (2026-12-07)."""
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_FORMAT: Literal["json", "text"] = "json"
     METRICS_ENABLED: bool = True

@@ -20,7 +20,7 @@ from app.access.rate_limit_policy import limit_rate, limit_reauthentication
 from app.access.tokens import TokenClaims
 from app.contract.context import ADMISSION_KEY, Admission, RequestContext
 from app.contract.idempotency import Idempotency, read_key
-from app.contract.preconditions import read_preconditions
+from app.contract.preconditions import read_preconditions, require_if_match
 from app.contract.query_parameters import reject_unknown_query
 from app.data.guarded import SELF_PARAMETER, CallerCheck, grant_of
 from app.data.reading import Row
@@ -171,12 +171,13 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
     """The dependency that guards one operation and opens its unit of work: the rate limit and
     the unknown-query check first (as before any other work), the preconditions parsed (a
     malformed Idempotency-Key: 400), then authentication and the permission check, then
-    (password confirmations only) the caller's sign-in budget, and last the Idempotency-Key
-    claimed (app.contract.idempotency), right before the handler: on PostgreSQL the claim was
-    sent with the caller check (one round trip) and is only settled here, after every refusal,
-    so a refused request's claim rolls back with its transaction, never answered or recorded.
-    What it admitted goes to the handler in the RequestContext's Admission; the unit of work it
-    opens goes in the request's Exchange (app.domain.exchange), where the route
+    (password confirmations only) the caller's sign-in budget, then a required If-Match (428),
+    and last the Idempotency-Key claimed (app.contract.idempotency), right before the handler:
+    on PostgreSQL the claim was sent with the caller check (one round trip) and is only settled
+    here, after every refusal, so a refused request's claim rolls back with its transaction,
+    never answered or recorded. What it admitted goes to the handler in the RequestContext's
+    Admission; the unit of work it opens goes in the request's Exchange (app.domain.exchange),
+    where the route
     (app.contract.runtime.UnitOfWorkRoute) finishes it once the handler's response is serialized;
     a retry of the request (after a deadlock) authorizes again but is not counted again.
     """
@@ -202,6 +203,7 @@ def authorize(operation: OperationSpec) -> Callable[[Request], Awaitable[Request
             pending = await admit(ctx, request, operation, bearer, key)
             if not counted:
                 await limit_reauthentication(operation, request, ctx.user)
+        require_if_match(request, operation)
         if key is not None:
             if pending is None:
                 pending = (await Idempotency.of(request, operation, ctx.user.user_id, key), None)

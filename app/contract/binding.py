@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any, get_args, get_type_hints
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from app.access.rate_limit_policy import CONFIRMATION_FIELD
@@ -174,6 +175,13 @@ def undeclared_retries(operations: Mapping[str, OperationSpec]) -> list[str]:
                     f"{operation_id}: {header} is declared exactly on x-resource operations"
                     f" whose method honours it ({methods})"
                 )
+        requires = op.if_match_required
+        if requires and (op.resource is None or op.method not in ("PATCH", "DELETE")):
+            problems.append(f"{operation_id}: x-if-match applies to x-resource PATCH and DELETE")
+        if requires != (428 in op.statuses):
+            problems.append(
+                f"{operation_id}: x-if-match: required and a documented 428 go together"
+            )
         if op.resource is not None and wanted is not None and status not in op.statuses:
             problems.append(f"{operation_id}: x-resource {op.method} needs {status} documented")
         carries_body = op.status_code != 204
@@ -185,32 +193,53 @@ def undeclared_retries(operations: Mapping[str, OperationSpec]) -> list[str]:
     return problems
 
 
+def protocol_of(package: str, tag: str) -> type:
+    """The generated Protocol a tag's router binds (``package``: generated, generated.v2)."""
+    module = importlib.import_module(f"{package}.routers.{tag}")
+    protocol = inspect.signature(module.build_router).parameters["impl"].annotation
+    if isinstance(protocol, str):
+        protocol = getattr(importlib.import_module(f"{package}.protocols"), protocol)
+    return protocol  # type: ignore[no-any-return]
+
+
 def bind_routes(
     router: APIRouter,
     implementations: Mapping[str, object],
     operations: Mapping[str, OperationSpec],
+    package: str = "generated.v2",
 ) -> None:
-    """Register every generated tag module's routes on ``router`` (the app's own, so requests
-    are matched in one flat list), each bound to its implementation; raises
-    HandlerContractError listing every missing or mismatched handler, before any is used."""
-    tags = importlib.import_module("generated.routers").TAGS
-    protocols = importlib.import_module("generated.protocols")
+    """Register every tag module's routes generated into ``package`` on ``router`` (the app's
+    own, so requests are matched in one flat list), each bound to its implementation; raises
+    HandlerContractError listing every missing or mismatched handler, before any is used. A
+    route another version already serves on the same method and path (the unversioned health
+    checks) is left to that version."""
+    tags = importlib.import_module(f"{package}.routers").TAGS
     problems = undeclared_access(operations) + unknown_rate_limits(operations)
     problems += undeclared_retries(operations)
     problems += [
         f"tag {tag!r}: no handler registered" for tag in tags if tag not in implementations
     ]
     problems += [f"tag {tag!r}: not in the spec" for tag in implementations if tag not in tags]
+    served = {
+        (route.path, method)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods or ()
+    }
     for tag in tags:
         if tag not in implementations:
             continue
-        module = importlib.import_module(f"generated.routers.{tag}")
-        protocol = inspect.signature(module.build_router).parameters["impl"].annotation
-        if isinstance(protocol, str):
-            protocol = getattr(protocols, protocol)
+        module = importlib.import_module(f"{package}.routers.{tag}")
+        protocol = protocol_of(package, tag)
         problems += check_implementation(protocol, implementations[tag], operations)
         problems += unconfirmed_reauthentication(protocol, operations)
+        known = len(router.routes)
         module.build_router(implementations[tag], router)
+        router.routes[known:] = [
+            route
+            for route in router.routes[known:]
+            if not (isinstance(route, APIRoute) and (route.path, *(route.methods or ())) in served)
+        ]
     if problems:
         raise HandlerContractError(
             "Handlers do not match the spec:\n  " + "\n  ".join(sorted(problems))

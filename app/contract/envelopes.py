@@ -52,15 +52,20 @@ def respond_single(
 
 
 def respond_page(request: Request, envelope: type[BaseModel], page: Page[Any]) -> Response:
-    """`{data: [...], meta: {page, per_page, total, total_pages, next_cursor}, links: {...}}`.
+    """`{data: [...], meta: {per_page, next_cursor[, total]}, links: {self, next}}`, or for a
+    numbered page (v1) `meta: {page, per_page, total, total_pages, next_cursor}` and links
+    `self, first, last, next, prev`.
 
     The rows are already shaped like the envelope's items (plain values from the database), so
     they go to JSON in one pass, without building a pydantic model per row; the contract tests
     check the result against ``envelope``'s schema."""
     del envelope  # the schema the body follows; not needed to write it
     query = request.scope["query_string"].decode("latin-1")
-    links = page.links(request_path(request), query)
-    body = {"data": page.items, "meta": page.meta(), "links": links}
+    if page.numbered:
+        meta, links = page.meta(), page.links(request_path(request), query)
+    else:
+        meta, links = page.cursor_meta(), page.cursor_links(request_path(request), query)
+    body = {"data": page.items, "meta": meta, "links": links}
     return Response(to_json(body), status_code=200, media_type="application/json")
 
 

@@ -1,5 +1,6 @@
 """Conditional requests of x-resource operations: ETag on every answer that carries the resource,
-If-None-Match on GET (304 without a body), If-Match on PATCH and DELETE (412, nothing changed).
+If-None-Match on GET (304 without a body), If-Match on PATCH and DELETE (412, nothing changed;
+428 `precondition_required` without it where the operation declares `x-if-match: required`).
 
 The guard (app.contract.authorization) parses the headers once (`read_preconditions`) after the
 rate limit and before authentication, and hands If-Match to the request's version ledger
@@ -15,6 +16,7 @@ from __future__ import annotations
 from fastapi import Request, Response
 
 from app.data.unit_of_work import UnitOfWork
+from app.domain.errors import PreconditionRequired
 from app.domain.etags import EntityTags
 from app.domain.operation_spec import OperationSpec
 
@@ -39,6 +41,14 @@ def read_preconditions(
     if value is not None:
         ledger.if_match = EntityTags.parse(value)
     return None
+
+
+def require_if_match(request: Request, operation: OperationSpec) -> None:
+    """PreconditionRequired (428) for a write whose operation declares `x-if-match: required`
+    and came without If-Match; called after authorization, so a caller who may not see or
+    change the resource gets its 401, 403 or 404 first."""
+    if operation.if_match_required and "if-match" not in request.headers:
+        raise PreconditionRequired()
 
 
 def conclude(

@@ -76,6 +76,34 @@ def encode(scope: Mapping[str, Any], position: Position) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+PAGE_MARK = "page"
+"""The binding of a page-number cursor (page_cursor), in place of a listing's fingerprint."""
+
+
+def page_cursor(page: int) -> str:
+    """A cursor naming a page by its number (for any listing): how a v1 `page` parameter reaches
+    a handler that takes cursors only (app.contract.versions.cursor_lists). Read by OFFSET, as
+    v1's page numbers always were."""
+    header = [VERSION, PAGE_MARK, page, None]
+    raw = json.dumps(header, separators=(",", ":")).encode() + SEPARATOR
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def page_of(cursor: str) -> int | None:
+    """The page number a page_cursor names; None for any other cursor (decode checks those)."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw.partition(SEPARATOR)[0])
+    except (binascii.Error, ValueError):
+        return None
+    if not (isinstance(payload, list) and len(payload) == 4 and payload[1] == PAGE_MARK):
+        return None
+    page = payload[2]
+    if payload[0] != VERSION or type(page) is not int or not 1 <= page <= MAX_PAGE:
+        raise unknown("malformed position")
+    return page
+
+
 def unknown(reason: str) -> NotFound:
     """The 404 problem for a cursor that names no position in this listing."""
     return NotFound(

@@ -11,11 +11,20 @@ from typing import Any, ClassVar
 
 @dataclass(frozen=True)
 class FieldError:
-    """One invalid input field, e.g. FieldError("body.timezone", "unknown zone", "timezone")."""
+    """One invalid input field, e.g. FieldError("body.timezone", "unknown zone", "timezone").
+    ``field`` is the dotted location (where: body, query, path or header; then the name or the
+    path into the body); ``location`` the same as parts, when known exactly (a body key may
+    contain a dot), else None and ``field`` is split at its dots."""
 
     field: str
     message: str
     type: str
+    location: tuple[str | int, ...] | None = None
+
+    @property
+    def parts(self) -> tuple[str | int, ...]:
+        """The location as parts: ("body", "address", 0), ("query", "per_page")."""
+        return self.location if self.location is not None else tuple(self.field.split("."))
 
 
 class DomainError(Exception):
@@ -134,6 +143,20 @@ class WriteConflict(Conflict):
             "The request collided with concurrent changes of the same data and was not applied; "
             "repeat it after the Retry-After delay.",
             headers={"Retry-After": str(self.retry_after_seconds)},
+        )
+
+
+class PreconditionRequired(DomainError):
+    """A write whose operation requires If-Match (x-if-match: required) came without one."""
+
+    status = 428
+    code = "precondition_required"
+    title = "Precondition Required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This write needs an If-Match header with the resource's ETag (or *); nothing was "
+            "changed."
         )
 
 

@@ -13,6 +13,8 @@ must know, because the middleware and the route do not call each other, they wra
 - `rate_limit`, `rate_limited_by`: the tightest quota counted (app.access.rate_limit_policy),
   sent as RateLimit-* headers by the edge, and the limit that refused the request, for metrics;
 - `user_id`: the caller, once authenticated, for the log line;
+- `api_version`: the API version answering (the path's, app.edge.middleware), for the
+  X-API-Version header, the version's problem shape, its headers, the metrics and the log line;
 - `trace_id`: the request span's trace (app.observability.tracing_http), for the log line;
 - `unit_of_work`: what authorize() opened, finished by the route (app.contract.runtime) after
   the response is serialized; its presence also marks a retried attempt (not counted again).
@@ -51,6 +53,7 @@ class Exchange:
 
     __slots__ = (
         "abandoned",
+        "api_version",
         "problem",
         "rate_limit",
         "rate_limited_by",
@@ -74,6 +77,7 @@ class Exchange:
         self.user_id: uuid.UUID | None = None
         self.trace_id: str | None = None
         self.unit_of_work: Finishable | None = None
+        self.api_version = 1
 
     @property
     def started(self) -> bool:

@@ -36,6 +36,11 @@ class OperationSpec:
     """Every status the spec documents for it."""
     success_headers: frozenset[str] = frozenset()
     """The headers its success response declares (ETag, Location, ...)."""
+    if_match_required: bool = False
+    """x-if-match: required: a PATCH or DELETE without If-Match is refused with 428
+    precondition_required (app.contract.preconditions)."""
+    api_version: int = 1
+    """Which version's document the operation is from (its info.version's major)."""
 
     @property
     def organization_scoped(self) -> bool:

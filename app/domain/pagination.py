@@ -15,34 +15,67 @@ Item = Mapping[str, Any]
 """One row as plain values, keyed by the API field names (serialized as is, in one pass)."""
 
 PAGING_PARAMETERS = ("page", "per_page", "cursor")
+"""Rewritten by the links; every other query parameter (filters, sort, include_total) is kept."""
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
-    """One page of rows shaped like the API model T, the total across all pages and, when more
-    rows follow, the cursor of the next page."""
+    """One page of rows shaped like the API model T, the total across all pages (None when it
+    was not asked for) and, when more rows follow, the cursor of the next page.
+
+    It is written as the newest version's cursor list (cursor_meta, cursor_links) unless
+    ``numbered``: v1's page-number list (meta, links), which app.contract.versions.cursor_lists
+    asks for."""
 
     items: Sequence[Item]
-    total: int
+    total: int | None
     page: int
     per_page: int
     next_cursor: str | None = None
     by_cursor: bool = False
+    numbered: bool = False
 
     def shaped_as(self, model: type[U]) -> Page[U]:
         """The same page, declared to hold rows of the API model (keys must be its fields)."""
         del model  # only the static type changes
         return Page(
-            self.items, self.total, self.page, self.per_page, self.next_cursor, self.by_cursor
+            self.items,
+            self.total,
+            self.page,
+            self.per_page,
+            self.next_cursor,
+            self.by_cursor,
+            self.numbered,
         )
+
+    def cursor_meta(self) -> dict[str, Any]:
+        """The meta object of a cursor list: page size, next cursor, the total when counted."""
+        meta: dict[str, Any] = {"per_page": self.per_page, "next_cursor": self.next_cursor}
+        if self.total is not None:
+            meta["total"] = self.total
+        return meta
+
+    def cursor_links(self, path: str, query: str) -> dict[str, Any]:
+        """Relative self and next links of a cursor list, keeping the other query parameters
+        (path and query as the request sent them, the query undecoded)."""
+        sent = parse_qsl(query, keep_blank_values=True)
+        kept = urlencode([(key, value) for key, value in sent if key not in PAGING_PARAMETERS])
+        prefix = f"{path}?{kept}&" if kept else f"{path}?"
+        size = f"per_page={self.per_page}"
+        own = dict(sent).get("cursor")
+        current = f"{prefix}{urlencode([('cursor', own)])}&{size}" if own else f"{prefix}{size}"
+        following = None
+        if self.next_cursor is not None:
+            following = f"{prefix}{urlencode([('cursor', self.next_cursor)])}&{size}"
+        return {"self": current, "next": following}
 
     @property
     def total_pages(self) -> int:
         """How many pages the total fills (0 when there is nothing)."""
-        return math.ceil(self.total / self.per_page)
+        return math.ceil((self.total or 0) / self.per_page)
 
     def meta(self) -> dict[str, Any]:
-        """The envelope's meta object."""
+        """The envelope's meta object of a numbered list (v1)."""
         return {
             "page": self.page,
             "per_page": self.per_page,

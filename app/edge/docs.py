@@ -1,4 +1,5 @@
-"""The bundled spec and an offline Swagger UI: /api/v1/openapi.{json,yaml}, /docs.
+"""The bundled specs and an offline Swagger UI: /api/v{n}/openapi.{json,yaml} for each version,
+/docs (offering every version), and the v1-to-v2 migration guide at /docs/migrating-to-v2.
 
 Of Swagger UI's package only the files the page loads are served (DOCS_ASSETS): its stock
 index.html, which loads petstore.swagger.io, and its OAuth redirect page are not. The page's
@@ -12,6 +13,7 @@ import base64
 import hashlib
 import os
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -19,10 +21,24 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
-GENERATED = Path(__file__).resolve().parents[2] / "generated"
+ROOT = Path(__file__).resolve().parents[2]
+GENERATED = ROOT / "generated"
+SPEC_DIRECTORIES = {2: GENERATED / "v2", 1: GENERATED}
+"""Each served version's bundled documents (as `make generate` writes them), newest first."""
 SPEC_JSON_URL = "/api/v1/openapi.json"
 SPEC_YAML_URL = "/api/v1/openapi.yaml"
 DOCS_URL = "/docs"
+MIGRATION_GUIDE_URL = "/docs/migrating-to-v2"
+MIGRATION_GUIDE = ROOT / "docs" / "migrating-to-v2.md"
+"""What changed from v1 to v2; v1 responses link to it (Link: rel="deprecation")."""
+
+
+def spec_urls(version: int) -> tuple[str, str]:
+    """Where a version's document is served, as JSON and as YAML."""
+    return f"/api/v{version}/openapi.json", f"/api/v{version}/openapi.yaml"
+
+
+SPEC_URLS = frozenset(url for version in SPEC_DIRECTORIES for url in spec_urls(version))
 ASSETS_URL = "/docs/assets"
 DOCS_ASSETS = frozenset(
     {
@@ -58,8 +74,15 @@ SWAGGER_PAGE = """<!doctype html>
 """
 """Swagger UI's page; `source` is `url: "..."` (fetched) or `spec: {...}` (embedded).
 `validatorUrl: null`: no badge image from validator.swagger.io."""
-DOCS_PAGE = SWAGGER_PAGE.format(assets=ASSETS_URL, source=f'url: "{SPEC_JSON_URL}"')
-"""The page served at /docs."""
+DOCS_PAGE = SWAGGER_PAGE.format(
+    assets=ASSETS_URL,
+    source="urls: ["
+    + ", ".join(
+        f'{{url: "{spec_urls(version)[0]}", name: "v{version}"}}' for version in SPEC_DIRECTORIES
+    )
+    + "]",
+)
+"""The page served at /docs: a version picker, the newest version first."""
 
 
 def _script_hashes(page: str) -> str:
@@ -80,6 +103,15 @@ DOCS_PAGE_CSP = (
 origin ("Try it out"); images may be data: URLs (Swagger UI's icons)."""
 
 
+def _document(content: bytes, media_type: str) -> Callable[[], Awaitable[Response]]:
+    """An endpoint answering the same bytes every time."""
+
+    async def document() -> Response:
+        return Response(content, media_type=media_type)
+
+    return document
+
+
 class _Assets(StaticFiles):
     """StaticFiles serving only DOCS_ASSETS (404 for every other file of the package)."""
 
@@ -90,18 +122,26 @@ class _Assets(StaticFiles):
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve the spec as bundled by `make generate`, and Swagger UI from local files."""
-    spec_json = (GENERATED / "openapi.json").read_bytes()
-    spec_yaml = (GENERATED / "openapi.yaml").read_bytes()
+    """Serve each version's spec as bundled by `make generate` (byte for byte), the migration
+    guide (when the checkout has it) and Swagger UI from local files."""
     router = APIRouter(include_in_schema=False)
-
-    @router.get(SPEC_JSON_URL)
-    async def openapi_json() -> Response:
-        return Response(spec_json, media_type="application/json")
-
-    @router.get(SPEC_YAML_URL)
-    async def openapi_yaml() -> Response:
-        return Response(spec_yaml, media_type="application/yaml")
+    for version, directory in SPEC_DIRECTORIES.items():
+        json_url, yaml_url = spec_urls(version)
+        suffix = "" if version == 1 else f"_v{version}"
+        for url, name, media_type in (
+            (json_url, "openapi.json", "application/json"),
+            (yaml_url, "openapi.yaml", "application/yaml"),
+        ):
+            content = (directory / name).read_bytes()
+            route_name = name.replace(".", "_") + suffix  # openapi_json, openapi_json_v2
+            router.add_api_route(url, _document(content, media_type), name=route_name)
+    if MIGRATION_GUIDE.exists():
+        guide = MIGRATION_GUIDE.read_bytes()
+        router.add_api_route(
+            MIGRATION_GUIDE_URL,
+            _document(guide, "text/markdown; charset=utf-8"),
+            name="migration_guide",
+        )
 
     @router.get(DOCS_URL)
     async def swagger_ui() -> HTMLResponse:

@@ -1,15 +1,18 @@
 """The one ASGI middleware every HTTP request passes before routing, in a single pass:
 
-1. the request id (X-Request-ID echoed when well formed) and the API version (400
-   `unsupported_api_version` for any other);
+1. the request id (X-Request-ID echoed when well formed) and the API version: the path's
+   (/api/v<n>/), else the one the X-API-Version header names, else v1; a header naming another
+   version than the path's, or none served, is 400 `unsupported_api_version`;
 2. the size caps of app.edge.request_limits (414, 431, 413), streamed bodies counted as they arrive;
 3. 405 with Allow for a method the spec does not serve on the path (app.edge.allowed_methods),
    except CORS preflights when CORS is on; HEAD is served wherever GET is (RFC 9110 9.3.2): the app
    sees a GET, the client gets its status and headers without the body;
 4. the request deadline of app.edge.deadline: 503 `database_unavailable` when no response has
    started within REQUEST_TIMEOUT_SECONDS;
-5. on the way out: X-Request-ID, X-API-Version, the security headers, the RateLimit-* quota the
-   rate-limit check left in the request's Exchange (app.domain.exchange); and a 500 problem,
+5. on the way out: X-Request-ID, X-API-Version, the security headers, the headers of the
+   answering version (v1's deprecation headers, app.contract.versions.deprecation), the
+   RateLimit-* quota the rate-limit check left in the request's Exchange (app.domain.exchange);
+   and a 500 problem,
    without a stack trace, for any unhandled exception;
 6. once answered: the request's metrics and log line (app.observability.telemetry), refused
    requests included.
@@ -38,7 +41,9 @@ from app.edge.request_limits import MAX_BODY_BYTES, BodyTooLarge, refusal
 from app.edge.response_headers import (
     API_VERSION,
     SUPPORTED_VERSIONS,
+    RawHeaders,
     choose_request_id,
+    path_version,
     security_headers,
 )
 from app.observability.telemetry import RequestTelemetry
@@ -79,6 +84,7 @@ class EdgeMiddleware:
         telemetry: RequestTelemetry,
         cors_enabled: bool = False,
         constant_paths: frozenset[str] = frozenset(),
+        version_headers: dict[int, RawHeaders] | None = None,
     ) -> None:
         self.app = app
         self.allowed_methods = allowed_methods
@@ -86,6 +92,8 @@ class EdgeMiddleware:
         self.telemetry = telemetry
         self.cors_enabled = cors_enabled
         self.constant_paths = constant_paths
+        self.version_headers = version_headers or {}
+        """Headers every response of a version carries (v1: Deprecation, Sunset, Link)."""
         self.constants: dict[str, tuple[list[Message], object]] = {}
         """The first 200 answer to a plain GET of each constant path, as the route sent it, and
         the route that sent it."""
@@ -105,6 +113,10 @@ class EdgeMiddleware:
     async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: Exchange) -> None:
         path_headers = security_headers(scope["path"])
         head = scope["method"] == "HEAD"
+        version = self._version(scope)
+        exchange.api_version = int(version) if version in SUPPORTED_VERSIONS else 1
+        version_headers = self.version_headers.get(exchange.api_version, ())
+        answered_version = (version if version in SUPPORTED_VERSIONS else API_VERSION).encode()
 
         async def send_with_headers(message: Message) -> None:
             if head and message["type"] == "http.response.body":
@@ -114,8 +126,9 @@ class EdgeMiddleware:
                 headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
                 present = {name.lower() for name, _ in headers}
                 headers.append((b"x-request-id", exchange.request_id.encode()))
-                headers.append((b"x-api-version", API_VERSION.encode()))
+                headers.append((b"x-api-version", answered_version))
                 headers.extend(h for h in path_headers if h[0] not in present)
+                headers.extend(version_headers)
                 if exchange.rate_limit is not None:
                     headers.extend(exchange.rate_limit.raw_headers())
             await send(message)
@@ -178,13 +191,24 @@ class EdgeMiddleware:
 
         return keep
 
+    @staticmethod
+    def _version(scope: Scope) -> str:
+        """The version answering: the path's, else the one the request names, else v1."""
+        version = path_version(scope["path"])
+        if version is not None:
+            return version
+        requested = _header(scope, VERSION_HEADER)
+        return requested.strip() if requested is not None else API_VERSION
+
     def _refusal(self, scope: Scope) -> _Refusal | None:
         """The answer to a request refused before any work, or None to serve it."""
         requested = _header(scope, VERSION_HEADER)
-        if requested is not None and requested.strip() not in SUPPORTED_VERSIONS:
+        own = path_version(scope["path"])
+        supported = (own,) if own in SUPPORTED_VERSIONS else SUPPORTED_VERSIONS
+        if requested is not None and requested.strip() not in supported:
             detail = (
-                f"API version {requested!r} is not supported; supported versions: "
-                + ", ".join(SUPPORTED_VERSIONS)
+                f"API version {requested!r} is not supported here; supported versions: "
+                + ", ".join(supported)
                 + "."
             )
             return _Refusal(400, "unsupported_api_version", detail)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -51,6 +52,31 @@ HTTP_CODES = {
 }
 
 
+ErrorShape = Callable[[FieldError], dict[str, Any]]
+"""How one version writes an item of a problem's `errors`."""
+
+
+def _pointer_token(part: str | int) -> str:
+    """One RFC 6901 reference token."""
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
+def error_item(error: FieldError) -> dict[str, Any]:
+    """An `errors` item as the newest version writes it: a body field by RFC 6901 JSON Pointer
+    into the request body, a query, path or header parameter by name."""
+    where, *rest = error.parts or ("body",)
+    if where in PARAMETER_LOCATIONS and rest:
+        return {"parameter": str(rest[0]), "detail": error.message, "type": error.type}
+    pointer = "".join(f"/{_pointer_token(part)}" for part in rest) if where == "body" else ""
+    return {"pointer": pointer, "detail": error.message, "type": error.type}
+
+
+PARAMETER_LOCATIONS = frozenset({"query", "path", "header", "cookie"})
+OLDER_ERROR_SHAPES: dict[int, ErrorShape] = {}
+"""The `errors` item of each older version that writes it differently (set by app.main from
+app.contract.versions); every other version gets error_item."""
+
+
 def dump_json(value: Any) -> bytes:
     """Compact JSON bytes for any value pydantic can serialise (models, UUIDs, datetimes)."""
     return to_json(value, by_alias=True)
@@ -71,8 +97,9 @@ def problem_body(
     title: str | None = None,
     errors: list[FieldError] | None = None,
     extra: dict[str, Any] | None = None,
+    api_version: int = 1,
 ) -> dict[str, Any]:
-    """The problem document for a response."""
+    """The problem document for a response, its `errors` as the API version writes them."""
     body: dict[str, Any] = {
         "type": f"urn:problem-type:{code}",
         "title": title or HTTPStatus(status).phrase,
@@ -83,9 +110,8 @@ def problem_body(
         "request_id": request_id,
     }
     if errors is not None:
-        body["errors"] = [
-            {"field": error.field, "message": error.message, "type": error.type} for error in errors
-        ]
+        shape = OLDER_ERROR_SHAPES.get(api_version, error_item)
+        body["errors"] = [shape(error) for error in errors]
     body.update(extra or {})
     return body
 
@@ -147,6 +173,7 @@ def problem_response(
         title=title,
         errors=errors,
         extra=extra,
+        api_version=exchange.api_version,
     )
     return Response(dump_json(body), status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
@@ -162,6 +189,7 @@ def field_errors(exc: RequestValidationError) -> list[FieldError]:
             field=".".join(str(part) for part in error.get("loc", ())),
             message=str(error.get("msg", "invalid value")),
             type=str(error.get("type", "value_error")),
+            location=tuple(error.get("loc", ())),
         )
         for error in exc.errors()[:MAX_FIELD_ERRORS]
     ]

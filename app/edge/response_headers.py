@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 import uuid
 
-from app.edge.docs import DOCS_PAGE_CSP, DOCS_URL
+from app.edge.docs import DOCS_PAGE_CSP, DOCS_URL, SPEC_URLS
 
 API_VERSION = "1"
-SUPPORTED_VERSIONS = (API_VERSION,)
+"""The version answering a path outside /api/v<n>/ (health checks) when the request names none:
+v1 until its sunset, so that no v1 client sees a change."""
+SUPPORTED_VERSIONS = ("1", "2")
+VERSIONED_PATH = re.compile(r"^/api/v(\d+)/")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -24,7 +27,7 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 """API responses (tokens above all) are per caller and never stored by caches."""
 API_PREFIX = "/api/"
-PUBLIC_DOCUMENTS = ("/api/v1/openapi.json", "/api/v1/openapi.yaml")
+PUBLIC_DOCUMENTS = SPEC_URLS
 
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 
@@ -48,6 +51,12 @@ def security_headers(path: str) -> RawHeaders:
     if path == DOCS_URL:
         return _DOCS_PAGE
     return _OTHER
+
+
+def path_version(path: str) -> str | None:
+    """The API version a path is served under (/api/v2/... -> "2"); None outside /api/v<n>/."""
+    match = VERSIONED_PATH.match(path)
+    return match.group(1) if match else None
 
 
 def choose_request_id(sent: str | None) -> str:

@@ -83,6 +83,12 @@ SPECS: dict[str, Spec] = {
         LATENCY_BUCKETS,
     ),
     "orgsites_http_requests_in_flight": Spec("gauge", "Requests being served."),
+    "orgsites_api_version_requests": Spec(
+        "counter",
+        "HTTP requests answered, by the API version that answered them and operationId (who "
+        "still calls v1 before its sunset).",
+        ("api_version", "operation"),
+    ),
     "orgsites_db_pool_size": Spec(
         "gauge", "Connections each pool may open (summed over workers).", ("pool",)
     ),
@@ -335,23 +341,29 @@ class Metrics:
         self.in_flight = self.values.numbers("orgsites_http_requests_in_flight")
         for check in HEALTH_CHECKS:
             self.values.numbers("orgsites_health_check_failures", (check,))
-        self._requests: dict[tuple[str, str, int], tuple[list[float], list[float]]] = {}
+        self._requests: dict[
+            tuple[str, str, int, int], tuple[list[float], list[float], list[float]]
+        ] = {}
         self._flushing: asyncio.Task[None] | None = None
         self._write_failing = False
 
-    def request(self, operation: str, method: str, status: int, seconds: float) -> None:
-        """Count one answered request and its duration."""
-        key = (operation, method, status)
+    def request(
+        self, operation: str, method: str, status: int, seconds: float, api_version: int = 1
+    ) -> None:
+        """Count one answered request, its duration and the API version that answered it."""
+        key = (operation, method, status, api_version)
         found = self._requests.get(key)
         if found is None:
             labels = (operation, method, f"{status // 100}xx")
             found = (
                 self.values.numbers("orgsites_http_requests", labels),
                 self.values.numbers("orgsites_http_request_duration_seconds", labels),
+                self.values.numbers("orgsites_api_version_requests", (str(api_version), operation)),
             )
             self._requests[key] = found
-        count, duration = found
+        count, duration, by_version = found
         count[0] += 1
+        by_version[0] += 1
         observe(duration, LATENCY_BUCKETS, seconds)
 
     def count(self, name: str, *labels: str) -> None:

@@ -84,7 +84,7 @@ class RequestTelemetry:
         metrics = self.metrics
         assert metrics is not None  # noqa: S101 - called only with metrics
         metrics.in_flight[0] -= 1
-        metrics.request(operation, method, status, seconds)
+        metrics.request(operation, method, status, seconds, exchange.api_version)
         problem = exchange.problem
         if problem == "database_unavailable":
             metrics.count("orgsites_database_unavailable")
@@ -112,6 +112,7 @@ class RequestTelemetry:
             "route": template,
             "status": status,
             "duration_ms": round(seconds * 1000, 2),
+            "api_version": exchange.api_version,
         }
         if exchange.problem is not None:
             fields["problem"] = exchange.problem

@@ -43,6 +43,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--small-pool", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--json", default="bench-compare.json", help="where to write the figures")
+    parser.add_argument(
+        "--v2", action="store_true", help="also compare v2's reads (a base that serves v2)"
+    )
     args = parser.parse_args()
     base = args.base.resolve()
     if not (base / "app" / "main.py").is_file():
@@ -71,6 +74,8 @@ def main() -> int:
                 for name, path in requests_for(fixture).items():
                     if suffix and name == "/health/live":
                         continue  # no database, no pool
+                    if name.startswith("v2 ") and not args.v2:
+                        continue  # a base before v2 does not serve it
                     title = f"{name}{suffix}"
                     print(f"\n{title}: {args.rounds} interleaved rounds of {args.seconds:g} s")
                     runs = {

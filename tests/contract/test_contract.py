@@ -1,7 +1,8 @@
-"""Schemathesis proves the in-process service matches the hand-written spec.
+"""Schemathesis proves the in-process service matches the hand-written spec of each version.
 
-Every operation is fuzzed with schema-valid and schema-invalid data, as a superadmin and as a
-plain member, with every check enabled; then the stateful phase follows the spec's OpenAPI links.
+Every operation of v1 and of v2 is fuzzed with schema-valid and schema-invalid data, as a
+superadmin and as a plain member, with every check enabled, each against its own document; then
+the stateful phase follows the spec's OpenAPI links.
 
 Two things a generated request cannot know, handled as a client would (and declared in
 tests/contract/schemathesis.toml, which the CLI run of scripts/contract.py reads too):
@@ -40,6 +41,7 @@ pytestmark = [pytest.mark.contract, pytest.mark.timeout(600)]
 
 BASE_URL = "http://testserver"
 BUNDLED_SPEC = Path(__file__).resolve().parents[2] / "generated" / "openapi.json"
+BUNDLED_SPEC_V2 = Path(__file__).resolve().parents[2] / "generated" / "v2" / "openapi.json"
 MEMBER = {"email": "contract-member@example.com", "password": "member-password-1", "full_name": "M"}
 CONTRACT_SETTINGS = settings(
     max_examples=30,
@@ -113,6 +115,35 @@ def test_as_superadmin(
 @CONTRACT_SETTINGS
 def test_as_member(case: Any, contract_app: FastAPI, callers: dict[str, dict[str, str]]) -> None:
     """A plain member: the 403 and 404 answers must be documented and well-formed too."""
+    case.operation.schema.app = contract_app
+    fresh_idempotency_key(case)
+    case.call_and_validate(app=contract_app, headers=callers["member"])
+
+
+schema_v2 = schemathesis.openapi.from_path(BUNDLED_SPEC_V2)
+"""v2's bundled spec: the same service, answering under /api/v2 as v2's document says."""
+schema_v2.config.update(base_url=BASE_URL)
+schema_v2.config.checks.positive_data_acceptance = schema.config.checks.positive_data_acceptance
+schema_v2.config.checks.missing_required_header = SchemathesisConfig.from_path(
+    CONFIG
+).projects.default.checks.missing_required_header
+
+
+@schema_v2.parametrize()
+@CONTRACT_SETTINGS
+def test_v2_as_superadmin(
+    case: Any, contract_app: FastAPI, callers: dict[str, dict[str, str]]
+) -> None:
+    """v2, every handler reached: responses must match v2's document."""
+    case.operation.schema.app = contract_app
+    fresh_idempotency_key(case)
+    case.call_and_validate(app=contract_app, headers=callers["superadmin"])
+
+
+@schema_v2.parametrize()
+@CONTRACT_SETTINGS
+def test_v2_as_member(case: Any, contract_app: FastAPI, callers: dict[str, dict[str, str]]) -> None:
+    """v2, a plain member: its 403 and 404 answers as v2's document says."""
     case.operation.schema.app = contract_app
     fresh_idempotency_key(case)
     case.call_and_validate(app=contract_app, headers=callers["member"])

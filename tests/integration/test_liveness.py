@@ -9,7 +9,7 @@ import pytest
 from app.config.settings import Settings
 from app.contract.runtime import RequestContext
 from app.main import create_app
-from generated.models import HealthReport
+from generated.v2.models import HealthReport
 from handlers.health import HealthHandlers
 
 

@@ -11,11 +11,17 @@ from starlette.routing import BaseRoute
 
 from generated.operations import OPERATIONS
 
-SPEC = json.loads((Path(__file__).resolve().parents[2] / "generated" / "openapi.json").read_text())
+GENERATED = Path(__file__).resolve().parents[2] / "generated"
+SPEC = json.loads((GENERATED / "openapi.json").read_text())
+SPECS = (SPEC, json.loads((GENERATED / "v2" / "openapi.json").read_text()))
+"""Every version's document: the app serves each."""
 DOCUMENTATION_ROUTES = {
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/openapi.yaml"),
+    ("GET", "/api/v2/openapi.json"),
+    ("GET", "/api/v2/openapi.yaml"),
     ("GET", "/docs"),
+    ("GET", "/docs/migrating-to-v2"),
     ("GET", "/metrics"),  # for Prometheus, not for API clients (docs/observability.md)
 }
 
@@ -35,7 +41,8 @@ def test_served_routes_are_exactly_the_spec(app: FastAPI) -> None:
     served = served_routes(app.routes)
     in_spec = {
         (method.upper(), path)
-        for path, item in SPEC["paths"].items()
+        for spec in SPECS
+        for path, item in spec["paths"].items()
         for method in item
         if method in {"get", "post", "put", "patch", "delete"}
     }

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.contract.context import RequestContext
-from generated.models import OrganizationUpdate, SiteUpdate, UserUpdate
+from generated.v2.models import OrganizationUpdate, SiteUpdate, UserUpdate
 from handlers.organizations import OrganizationHandlers
 from handlers.sites import SiteHandlers
 from handlers.users import UserHandlers

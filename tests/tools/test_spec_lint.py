@@ -147,3 +147,24 @@ def test_the_retry_rules_catch_undeclared_behaviour(tmp_path: Path) -> None:
         "house-resource-names",
         "house-if-match-only-on-resource-writes",
     }
+
+
+def test_the_v2_served_spec_is_clean() -> None:
+    assert lint(ROOT / "generated" / "v2" / "openapi.yaml") == []
+
+
+def test_the_if_match_rules_tie_x_if_match_to_428_both_ways(tmp_path: Path) -> None:
+    """v2's `x-if-match: required` goes with a required If-Match and a documented 428."""
+    spec = yaml.safe_load((ROOT / "generated" / "v2" / "openapi.yaml").read_text())
+    item = spec["paths"]["/api/v2/organizations/{org_id}/sites/{site_id}"]
+    del item["patch"]["responses"]["428"]  # required, but 428 undocumented
+    del item["delete"]["x-if-match"]  # 428 and a required If-Match, undeclared
+    item["get"]["x-if-match"] = "required"  # on a read
+    broken = tmp_path / "openapi.yaml"
+    broken.write_text(yaml.safe_dump(spec))
+    assert {finding["code"] for finding in lint(broken)} == {
+        "house-if-match-required-declares-428",
+        "house-if-match-required-only-with-x-if-match",
+        "house-if-match-required-only-with-x-if-match-parameter",
+        "house-if-match-only-on-writes",
+    }

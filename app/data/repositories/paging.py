@@ -32,11 +32,19 @@ Mode = Literal["forward", "backward", "after"]
 
 @dataclass(frozen=True)
 class Slice:
-    """Which page a request asks for: by number, or after the position a cursor names."""
+    """Which page a request asks for: by number, or after the position a cursor names (a
+    page-number cursor, app.data.cursors.page_cursor, names a page by number); and whether the
+    total is wanted (a page read by number always counts it)."""
 
     page: int
     per_page: int
     cursor: str | None = None
+    with_total: bool = True
+
+    @classmethod
+    def by_cursor(cls, cursor: str | None, per_page: int, include_total: bool | None) -> Slice:
+        """The slice of a cursor list (v2): from the start, or where the cursor says."""
+        return cls(1, per_page, cursor, bool(include_total))
 
 
 @dataclass(frozen=True)
@@ -153,15 +161,20 @@ async def fetch_page(
     scope: Mapping[str, Any],
     window: Slice,
 ) -> Page[Any]:
-    """One page of the listing as plain rows, with the exact total. ``filters`` are the bound
-    values of the given filters (and of the listing's own scope, such as org_id); ``scope``
-    names the listing (sort and filters) a cursor is bound to.
+    """One page of the listing as plain rows, with the exact total unless the window does not
+    want it. ``filters`` are the bound values of the given filters (and of the listing's own
+    scope, such as org_id); ``scope`` names the listing (sort and filters) a cursor is bound to.
+    A page-number cursor (v1's `page`, app.data.cursors.page_cursor) is read by number.
 
-    The first page and a cursor's page read their rows and the total in one statement; a later
-    page number needs the total first (to know whether to read it from the end)."""
+    The first page and a cursor's page read their rows and the total in one statement (the rows
+    alone without the total); a later page number needs the total first (to know whether to read
+    it from the end)."""
     given = frozenset(filters)
     binding = {**scope, "per_page": window.per_page}
     ordering = listing.sort(sort)
+    numbered = cursors.page_of(window.cursor) if window.cursor is not None else None
+    if numbered is not None:
+        window = Slice(numbered, window.per_page, None, window.with_total)
     if window.cursor is not None or window.page == 1:
         if window.cursor is not None:
             position = ordering.decode(window.cursor, binding)
@@ -170,11 +183,13 @@ async def fetch_page(
             bound = {"after_value": position.value, "after_tiebreak": position.tiebreak}
         else:
             page, mode, bound = 1, "forward", {"offset": 0}
-        statement = listing.page_statement(given, sort, mode, with_total=True)
+        statement = listing.page_statement(given, sort, mode, with_total=window.with_total)
         items = await reader.rows(statement, {**filters, **bound, "limit": window.per_page + 1})
-        total = int(items[0][TOTAL]) if items else await listing.count(reader, filters)
-        for item in items:
-            del item[TOTAL]
+        total = None
+        if window.with_total:
+            total = int(items[0][TOTAL]) if items else await listing.count(reader, filters)
+            for item in items:
+                del item[TOTAL]
         more = len(items) > window.per_page
         return _page(items[: window.per_page], more, total, page, window, ordering, binding)
     total = await listing.count(reader, filters)
@@ -199,7 +214,7 @@ async def fetch_page(
 def _page(
     items: Sequence[Item],
     more: bool,
-    total: int,
+    total: int | None,
     page: int,
     window: Slice,
     sort: Sort,

@@ -27,6 +27,7 @@ SITE_COLUMNS = (
     Site.name,
     Site.address,
     Site.timezone,
+    Site.country,
     Site.status,
     Site.created_at,
     Site.updated_at,

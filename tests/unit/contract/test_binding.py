@@ -17,9 +17,9 @@ from app.contract.binding import (
 )
 from app.contract.context import RequestContext
 from app.domain.pagination import Page
-from generated.models import Site, SiteCreate
-from generated.operations import OPERATIONS
-from generated.protocols import SitesOperations
+from generated.v2.models import Site, SiteCreate
+from generated.v2.operations import OPERATIONS
+from generated.v2.protocols import SitesOperations
 from handlers.sites import SiteHandlers
 
 
@@ -45,9 +45,9 @@ class MissingFilter(SiteHandlers):
         ctx: RequestContext,
         *,
         org_id: uuid.UUID,
-        page: int,
-        per_page: int,
         cursor: str | None,
+        per_page: int,
+        include_total: bool | None,
         q: str | None,
         sort: str,
     ) -> Page[Site]:
@@ -89,9 +89,9 @@ def test_mismatches_name_the_operation(implementation: object, message: str) -> 
 def test_a_parameter_mismatch_lists_parameters_in_the_protocols_order() -> None:
     (problem,) = check_implementation(SitesOperations, MissingFilter(), OPERATIONS)
     assert problem == (
-        "listSites: MissingFilter.list_sites() parameters (ctx, *org_id, *page, *per_page,"
-        " *cursor, *q, *sort) should be (ctx, *org_id, *page, *per_page, *cursor, *q, *status,"
-        " *sort) as in the spec"
+        "listSites: MissingFilter.list_sites() parameters (ctx, *org_id, *cursor, *per_page,"
+        " *include_total, *q, *sort) should be (ctx, *org_id, *cursor, *per_page,"
+        " *include_total, *q, *status, *sort) as in the spec"
     )
 
 

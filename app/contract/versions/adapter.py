@@ -1,0 +1,178 @@
+"""An older version's handlers: the newest handlers behind that version's changes.
+
+For each operation of the older document, a method with exactly the signature of the older
+generated Protocol (so the start-up binding checks it like any handler) that converts the older
+request into the newest one (every change's ``request``, in order), calls the newest handler, and
+converts its answer back (``resource`` for each resource, ``page`` for a page) into the older
+generated model. No handler or route is copied: a version is its list of changes.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import types
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
+
+from pydantic import BaseModel, create_model
+
+from app.contract.binding import function_name, protocol_of
+from app.contract.versions.change import Values, VersionChange
+from app.domain.operation_spec import OperationSpec
+from app.domain.pagination import Page
+
+Converter = Callable[[Any], Any]
+
+
+def _plain(value: Any) -> Any:
+    """A request argument as a plain JSON value (bodies as sent: unset fields left out)."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True)
+    return value
+
+
+def _inner(annotation: Any) -> Any:
+    """X for `X | None`, else the annotation itself."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        kinds = [kind for kind in get_args(annotation) if kind is not type(None)]
+        return kinds[0] if len(kinds) == 1 else annotation
+    return annotation
+
+
+def relaxed(model: type[BaseModel], optional: Sequence[str]) -> type[BaseModel]:
+    """A subclass of ``model`` whose named fields are optional (None when absent): how an older
+    request that cannot carry them is validated as the newer model."""
+    fields: dict[str, Any] = {
+        name: (Optional[model.model_fields[name].annotation], None)  # noqa: UP045 - a runtime type
+        for name in optional
+    }
+    return create_model(f"{model.__name__}FromOlder", __base__=model, **fields)
+
+
+def _converter(annotation: Any, changes: Sequence[VersionChange]) -> Converter:
+    """From a plain value to the newer handler's parameter type."""
+    kind = _inner(annotation)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return lambda value: None if value is None else kind(value)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        optional = [f for c in changes for f in c.optional_in_older.get(kind.__name__, ())]
+        model = relaxed(kind, optional) if optional else kind
+        return model.model_validate
+    return lambda value: value
+
+
+def _resource_changes(changes: Sequence[VersionChange]) -> list[VersionChange]:
+    return [c for c in changes if type(c).resource is not VersionChange.resource]
+
+
+def _answer(hint: Any, changes: Sequence[VersionChange]) -> Converter:
+    """From the newer handler's answer to the older Protocol's return type."""
+    converting = _resource_changes(changes)
+    if get_origin(hint) is Page:
+        schema = get_args(hint)[0].__name__
+
+        def page(result: Page[Any]) -> Page[Any]:
+            if converting:
+                items = []
+                for item in result.items:
+                    values = dict(item)
+                    for change in converting:
+                        change.resource(schema, values)
+                    items.append(values)
+                result = Page(
+                    items,
+                    result.total,
+                    result.page,
+                    result.per_page,
+                    result.next_cursor,
+                    result.by_cursor,
+                    result.numbered,
+                )
+            for change in changes:
+                result = change.page(result)
+            return result
+
+        return page
+    if isinstance(hint, type) and issubclass(hint, BaseModel):
+        older: type[BaseModel] = hint
+
+        def single(result: BaseModel) -> BaseModel:
+            values: Values = result.model_dump(mode="json")
+            for change in converting:
+                change.resource(type(result).__name__, values)
+            return older.model_validate(values)
+
+        return single
+    return lambda result: result
+
+
+def _method(
+    operation_id: str,
+    older: Callable[..., Any],
+    newer: Callable[..., Any],
+    handler: Callable[..., Awaitable[Any]],
+    changes: Sequence[VersionChange],
+) -> Callable[..., Awaitable[Any]]:
+    """The older Protocol's method, served by the newer handler through the changes."""
+    older_hints = get_type_hints(older)
+    newer_hints = get_type_hints(newer)
+    applying = [change for change in changes if change.applies_to(operation_id)]
+    converters = {
+        name: _converter(hint, applying)
+        for name, hint in newer_hints.items()
+        if name not in ("ctx", "return")
+    }
+    answer = _answer(older_hints["return"], applying)
+
+    async def serve(self: object, ctx: Any, **kwargs: Any) -> Any:
+        arguments = {name: _plain(value) for name, value in kwargs.items()}
+        for change in applying:
+            change.request(operation_id, arguments)
+        newer_arguments = {
+            name: convert(arguments.get(name)) for name, convert in converters.items()
+        }
+        return answer(await handler(ctx, **newer_arguments))
+
+    serve.__signature__ = inspect.signature(older)  # type: ignore[attr-defined]
+    serve.__annotations__ = older_hints
+    serve.__name__ = serve.__qualname__ = older.__name__
+    return serve
+
+
+def older_implementations(
+    newest: Mapping[str, object],
+    older_package: str,
+    newer_package: str,
+    operations: Mapping[str, OperationSpec],
+    changes: Sequence[VersionChange],
+) -> dict[str, object]:
+    """The implementation of every tag of the older version's document (``older_package``),
+    serving each operation through ``newest`` (which implements ``newer_package``'s Protocols).
+    A tag the newest handlers lack is left out (the binding reports it)."""
+    names = {function_name(operation_id): operation_id for operation_id in operations}
+    tags = importlib.import_module(f"{older_package}.routers").TAGS
+    implementations: dict[str, object] = {}
+    for tag in tags:
+        handler = newest.get(tag)
+        if handler is None:
+            continue
+        older_protocol = protocol_of(older_package, tag)
+        newer_protocol = protocol_of(newer_package, tag)
+        methods = {
+            name: _method(
+                names.get(name, name),
+                member,
+                getattr(newer_protocol, name),
+                getattr(handler, name),
+                changes,
+            )
+            for name, member in vars(older_protocol).items()
+            if inspect.isfunction(member) and not name.startswith("_")
+        }
+        adapter = type(f"{older_protocol.__name__}Through{type(handler).__name__}", (), methods)
+        implementations[tag] = adapter()
+    return implementations

@@ -1,0 +1,3 @@
+"""Generated routers, one module per tag; do not edit."""
+
+TAGS = ("auth", "health", "members", "organizations", "sites", "users")
