@@ -49,10 +49,13 @@ def test_st_runs_from_an_empty_directory_without_hooks_with_every_check(
     assert "--exclude-checks" not in command
 
 
-def test_the_configuration_only_widens_positive_data_acceptance() -> None:
+def test_the_configuration_only_widens_the_declared_checks() -> None:
     config = tomllib.loads(contract.CONFIG.read_text())
     assert set(config) == {"checks", "operations"}
-    assert set(config["checks"]) == {"positive_data_acceptance"}
+    assert set(config["checks"]) == {"positive_data_acceptance", "missing_required_header"}
+    # v2's required If-Match: its absence is 428 precondition_required, added to the defaults.
+    missing = config["checks"]["missing_required_header"]["expected-statuses"]
+    assert sorted(missing) == sorted(["400", "401", "403", "406", "415", "422", "428"])
     defaults = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
     widened = config["checks"]["positive_data_acceptance"]["expected-statuses"]
     assert sorted(widened) == sorted([*defaults, "412"])
