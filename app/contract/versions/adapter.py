@@ -14,6 +14,7 @@ import importlib
 import inspect
 import types
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, create_model
@@ -83,15 +84,7 @@ def _answer(hint: Any, changes: Sequence[VersionChange]) -> Converter:
                     for change in converting:
                         change.resource(schema, values)
                     items.append(values)
-                result = Page(
-                    items,
-                    result.total,
-                    result.page,
-                    result.per_page,
-                    result.next_cursor,
-                    result.by_cursor,
-                    result.numbered,
-                )
+                result = replace(result, items=items)
             for change in changes:
                 result = change.page(result)
             return result
