@@ -33,6 +33,11 @@ class Store:
         return self.work if isinstance(self.work, AsyncSession) else self.work.session
 
     @property
+    def on_postgresql(self) -> bool:
+        """Whether the session is PostgreSQL's (else SQLite's), where their SQL differs."""
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    @property
     def reader(self) -> Reader:
         """Where Core reads of plain rows run."""
         if isinstance(self.work, AsyncSession):

@@ -24,7 +24,17 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, literal, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,6 +80,13 @@ def _key_filter(caller: uuid.UUID, operation_id: str, key: str) -> ColumnElement
     )
 
 
+def _committed(caller: uuid.UUID, operation_id: str, key: str) -> Select[Any]:
+    """The key's committed record (its answer written), if any."""
+    return select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body).where(
+        _key_filter(caller, operation_id, key), _keys.c.status.is_not(None)
+    )
+
+
 def claim_values(
     caller: uuid.UUID, operation_id: str, key: str, fingerprint: str
 ) -> dict[str, Any]:
@@ -91,11 +108,7 @@ def claim_columns(values: dict[str, Any]) -> list[ColumnElement[Any]]:
     tried and the key inserted (data-modifying CTEs run once and to completion whether or not
     the outer query returns a row; a refused request's claim rolls back with its transaction)."""
     caller, operation_id, key = values["caller"], values["operation_id"], values["key"]
-    existing = (
-        select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body)
-        .where(_key_filter(caller, operation_id, key), _keys.c.status.is_not(None))
-        .cte("existing")
-    )
+    existing = _committed(caller, operation_id, key).cte("existing")
     locked = (
         select(func.pg_try_advisory_xact_lock(lock_key(caller, operation_id, key)).label("got"))
         .where(~select(existing.c.status).exists())
@@ -138,10 +151,9 @@ class IdempotencyKeyRepository(Store):
         """Claim the key for this request, in one statement (see the module text); a committed
         record found on the way comes back with RECORDED (None: read it with `record`)."""
         values = claim_values(caller, operation_id, key, fingerprint)
-        session = self.session
-        if session.get_bind().dialect.name == "postgresql":
+        if self.on_postgresql:
             return await self._claim_postgresql(values)
-        inserted = await session.scalar(
+        inserted = await self.session.scalar(
             sqlite.insert(_keys).values(values).on_conflict_do_nothing().returning(_keys.c.key)
         )
         return (Claim.CLAIMED, None) if inserted is not None else (Claim.RECORDED, None)
@@ -155,13 +167,7 @@ class IdempotencyKeyRepository(Store):
 
     async def record(self, caller: uuid.UUID, operation_id: str, key: str) -> Record | None:
         """The committed record of the key; None when it has none (it rolled back meanwhile)."""
-        row = (
-            await self.session.execute(
-                select(_keys.c.fingerprint, _keys.c.status, _keys.c.headers, _keys.c.body).where(
-                    _key_filter(caller, operation_id, key), _keys.c.status.is_not(None)
-                )
-            )
-        ).first()
+        row = (await self.session.execute(_committed(caller, operation_id, key))).first()
         if row is None:
             return None
         return Record(row.fingerprint, row.status, row.headers, row.body)
@@ -196,20 +202,11 @@ class IdempotencyKeyRepository(Store):
     ) -> None:
         """Record an answer in a transaction of its own (a handler's 4xx, whose own transaction
         rolled back); a record committed meanwhile by a repeat of the request is kept."""
-        session = self.session
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        await session.execute(
-            dialect.insert(_keys)
-            .values(
-                caller=caller,
-                operation_id=operation_id,
-                key=key,
-                fingerprint=fingerprint,
-                status=status,
-                headers=headers,
-                body=body,
-                created_at=utcnow(),
-            )
+        insert = postgresql.insert if self.on_postgresql else sqlite.insert
+        values = claim_values(caller, operation_id, key, fingerprint)
+        await self.session.execute(
+            insert(_keys)
+            .values(values | {"status": status, "headers": headers, "body": body})
             .on_conflict_do_nothing()
         )
 

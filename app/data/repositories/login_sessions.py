@@ -172,7 +172,7 @@ class LoginSessionRepository(Store):
         `claim_values`) in the same statement: one round trip for both. The claim's outcome is
         None where it is not folded (SQLite, embedded: the caller claims it on its own). The
         caller decides with the caller check first; a refused request rolls the claim back."""
-        if self.session.get_bind().dialect.name != "postgresql":
+        if not self.on_postgresql:
             return await self.caller(session_id, user_id, org_id), None
         params = {"session_id": session_id, "user_id": user_id}
         statement = CALLER if org_id is None else CALLER_IN_ORGANIZATION

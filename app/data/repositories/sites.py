@@ -156,8 +156,7 @@ class SiteRepository(Repository[Site]):
         """Add the deltas to the organization's per-status counts in one statement whose rows
         are in status order: every transaction locks an organization's counter rows in that
         one order (opposite moves, active->inactive beside inactive->active, cannot deadlock)."""
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert = postgresql.insert if self.on_postgresql else sqlite.insert
         rows = [
             {"organization_id": org_id, "status": status, "sites": delta}
             for status, delta in sorted(deltas.items())
