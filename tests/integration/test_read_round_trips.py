@@ -9,19 +9,15 @@ statements and, on PostgreSQL, the driver reader's), so the count is the databas
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config.settings import Settings
 from app.data import models as orm
 from app.data.database import Database, utcnow
 from app.data.guarded import PRESENT, grant_of, guarded
@@ -29,41 +25,9 @@ from app.data.repositories.login_sessions import CALLER_CHECK, LoginSessionRepos
 from app.data.repositories.sites import SITE_ROW
 from app.data.unit_of_work import UnitOfWork
 from app.domain.rbac import Permission, Role
-from app.main import create_app
 from tests.factories import add_member, auth_headers, make_org, make_site, make_user
 
 ORG = "/api/v1/organizations/{org}"
-
-
-@pytest.fixture(scope="module")
-def exporter() -> InMemorySpanExporter:
-    """Where the traced app's spans end up."""
-    return InMemorySpanExporter()
-
-
-@pytest.fixture(scope="module")
-def provider(exporter: InMemorySpanExporter) -> Iterator[TracerProvider]:
-    """A provider exporting synchronously to ``exporter``."""
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield tracer_provider
-    tracer_provider.shutdown()
-
-
-@pytest.fixture(scope="module")
-async def traced_app(settings: Settings, provider: TracerProvider) -> AsyncIterator[FastAPI]:
-    """The app on the test database, every statement a span."""
-    application = create_app(settings, tracer_provider=provider)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def traced(traced_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the traced app."""
-    transport = httpx.ASGITransport(app=traced_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
 
 
 async def statements_of(

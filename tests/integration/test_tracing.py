@@ -28,7 +28,6 @@ from jose import jwt
 from opentelemetry import trace
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_trace_id
 from sqlalchemy import Integer, String, bindparam, cast, make_url, select, text
@@ -58,40 +57,6 @@ from tests.live_server import free_port
 
 SITE = "/api/v1/organizations/{org_id}/sites/{site_id}"
 SITES = "/api/v1/organizations/{org_id}/sites"
-
-
-@pytest.fixture(scope="module")
-def exporter() -> InMemorySpanExporter:
-    """Where the traced app's spans end up, each as soon as it ends."""
-    return InMemorySpanExporter()
-
-
-@pytest.fixture(scope="module")
-def provider(exporter: InMemorySpanExporter) -> Iterator[TracerProvider]:
-    """A provider exporting synchronously to ``exporter`` (never the global one)."""
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield tracer_provider
-    tracer_provider.shutdown()
-
-
-@pytest.fixture(scope="module")
-async def traced_app(settings: Settings, provider: TracerProvider) -> AsyncIterator[FastAPI]:
-    """The app on the test database, traced with ``provider``, started."""
-    application = create_app(settings, tracer_provider=provider)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def traced(
-    traced_app: FastAPI, exporter: InMemorySpanExporter
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the traced app; the exporter holds only this test's spans."""
-    exporter.clear()
-    transport = httpx.ASGITransport(app=traced_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
 
 
 def server_spans(exporter: InMemorySpanExporter) -> list[ReadableSpan]:
