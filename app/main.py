@@ -21,6 +21,7 @@ from app.access.passwords import PasswordHasher
 from app.access.rate_limits import RateLimiter
 from app.access.tokens import TokenService
 from app.config.settings import Settings, get_settings
+from app.contract.route_index import RouteIndex
 from app.contract.versions.deprecation import deprecation_headers
 from app.contract.versions.serving import bind_versions
 from app.contract.versions.validation_pointers import ERROR_SHAPE as V1_ERROR_SHAPE
@@ -180,6 +181,7 @@ def create_app(
         token = settings.METRICS_TOKEN.get_secret_value() if settings.METRICS_TOKEN else None
         install_metrics_endpoint(app, metrics, token)
     install_problem_handlers(app)
+    app.router.middleware_stack = RouteIndex(app.router)
     # A request passes ProxyHeaders (the real client; X-Forwarded-For believed only from
     # FORWARDED_ALLOW_IPS, so serve with `uvicorn --no-proxy-headers`) -> Edge (request id, API
     # version, size caps, 405 from the spec, the request deadline, response headers, last-resort

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import swagger_ui_bundle
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import HTMLResponse
 from starlette.staticfiles import StaticFiles
 
@@ -124,7 +124,6 @@ class _Assets(StaticFiles):
 def install_docs(app: FastAPI) -> None:
     """Serve each version's spec as bundled by `make generate` (byte for byte), the migration
     guide (when the checkout has it) and Swagger UI from local files."""
-    router = APIRouter(include_in_schema=False)
     for version, directory in SPEC_DIRECTORIES.items():
         json_url, yaml_url = spec_urls(version)
         suffix = "" if version == 1 else f"_v{version}"
@@ -134,18 +133,20 @@ def install_docs(app: FastAPI) -> None:
         ):
             content = (directory / name).read_bytes()
             route_name = name.replace(".", "_") + suffix  # openapi_json, openapi_json_v2
-            router.add_api_route(url, _document(content, media_type), name=route_name)
+            app.add_api_route(
+                url, _document(content, media_type), name=route_name, include_in_schema=False
+            )
     if MIGRATION_GUIDE.exists():
         guide = MIGRATION_GUIDE.read_bytes()
-        router.add_api_route(
+        app.add_api_route(
             MIGRATION_GUIDE_URL,
             _document(guide, "text/markdown; charset=utf-8"),
             name="migration_guide",
+            include_in_schema=False,
         )
 
-    @router.get(DOCS_URL)
+    @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         return HTMLResponse(DOCS_PAGE)
 
-    app.include_router(router)
     app.mount(ASSETS_URL, _Assets(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
