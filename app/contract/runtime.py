@@ -20,6 +20,7 @@ from app.contract.authorization import (
 from app.contract.context import ADMISSION_KEY, Admission, RequestContext
 from app.contract.envelopes import respond_empty, respond_page, respond_single
 from app.contract.idempotency import Replay
+from app.contract.parameters import BodylessCall, as_asgi
 from app.contract.preconditions import conclude
 from app.data.unit_of_work import UnitOfWork, with_retries
 from app.domain.errors import DomainError
@@ -48,9 +49,13 @@ class UnitOfWorkRoute(APIRoute):
     def __init__(self, *args: Any, operation: OperationSpec, **kwargs: Any) -> None:
         self.operation = operation  # before super().__init__, which builds the route handler
         super().__init__(*args, **kwargs)
+        if BodylessCall.of(self.dependant) is not None:
+            self.app = as_asgi(self.get_route_handler())
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
+        """The handler of the route's requests: a body-less operation's parameters are bound by
+        app.contract.parameters, any other's by FastAPI's own request handler."""
+        handle = BodylessCall.of(self.dependant) or super().get_route_handler()
         operation = self.operation
 
         async def attempt(request: Request) -> Response:
