@@ -9,12 +9,19 @@ writes the rows as JSON with pydantic_core. A refused caller gets a bare 401 or 
 
 `uvicorn scripts.bench.reference_app:app` with the service's DATABASE_URL (PostgreSQL) and
 SECRET_KEY; `make bench` serves it beside the service and prints each read's ratio to it.
+
+It runs on the service's runtime settings too: what is loaded at start-up is frozen out of the
+collector's sight (`gc.freeze()`, as app.main does), so a full collection walks only what requests
+allocate. Without it, its p99 was 4-5x its p50 (a full collection of everything the imports left).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import psycopg
@@ -53,7 +60,16 @@ settings = Settings()
 tokens = TokenService(settings)
 _url = make_url(settings.DATABASE_URL)
 _dsn = _url.set(drivername="postgresql").render_as_string(hide_password=False)
-app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Freeze what start-up loaded, as the service does."""
+    gc.freeze()
+    yield
+
+
+app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
 
 
 class Pool:
