@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import Executable, operators
 
-from app.data.reading import Reader, Row
+from app.data.reading import Reader, Row, Table
 from app.domain.rbac import Permission, Role, holds
 
 PRESENT = "guarded_row"
@@ -117,7 +117,8 @@ class Guarded:
     """A statement combined with a caller check, and the columns to take off its rows."""
 
     statement: Select[Any]
-    caller_keys: tuple[str, ...]
+    callers: int
+    """How many columns the caller's are: they come first, then the statement's, then PRESENT."""
 
 
 _built: dict[tuple[Executable, Select[Any], Grant], Guarded] = {}
@@ -142,7 +143,7 @@ def guarded(statement: Executable, caller_query: Select[Any], grant: Grant) -> G
             .select_from(caller.outerjoin(resource, _predicate(caller, grant)))
             .order_by(*_same_order(query, resource))
         )
-        built = _built[key] = Guarded(combined, (*caller.c.keys(), PRESENT))
+        built = _built[key] = Guarded(combined, len(caller.c))
     return built
 
 
@@ -154,32 +155,33 @@ class GuardedReader:
     reader: Reader
     take: Callable[[], CallerCheck | None]
 
-    async def _guarded(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
+    async def table(self, statement: Executable, params: Mapping[str, Any]) -> Table:
+        """The statement's column labels and rows, the pending check carried by the first:
+        the caller's columns go to the check (which raises for a refused caller) and never
+        into a row; rows without the resource (a refused caller's) are dropped."""
         check = self.take()
         if check is None:
-            return await self.reader.rows(statement, params)
+            return await self.reader.table(statement, params)
         combined = guarded(statement, check.query, check.grant)
-        rows = await self.reader.rows(combined.statement, {**params, **check.params})
-        check.admit(rows[0] if rows else None)  # raises for a refused caller
-        found = [row for row in rows if row[PRESENT] is not None]
-        for row in found:
-            for key in combined.caller_keys:
-                del row[key]
-        return found
+        keys, rows = await self.reader.table(combined.statement, {**params, **check.params})
+        callers = combined.callers
+        check.admit(dict(zip(keys[:callers], rows[0][:callers], strict=True)) if rows else None)
+        return keys[callers:-1], [row[callers:-1] for row in rows if row[-1] is not None]
 
     async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
         """Every row of the statement."""
-        return await self._guarded(statement, params)
+        keys, found = await self.table(statement, params)
+        return [dict(zip(keys, row, strict=True)) for row in found]
 
     async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
         """The first row, or None."""
-        found = await self._guarded(statement, params)
+        found = await self.rows(statement, params)
         return found[0] if found else None
 
     async def scalar(self, statement: Executable, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""
-        found = await self._guarded(statement, params)
-        return next(iter(found[0].values())) if found else None
+        _, found = await self.table(statement, params)
+        return found[0][0] if found else None
 
 
 async def check_alone(reader: Reader, check: CallerCheck) -> None:

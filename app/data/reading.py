@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 Row = dict[str, Any]
 """One row, keyed by the statement's column labels."""
+Table = tuple[tuple[str, ...], Sequence[Sequence[Any]]]
+"""A statement's column labels and its rows, each a sequence of values in that order."""
 
 
 class Reader(Protocol):
@@ -47,6 +49,10 @@ class Reader(Protocol):
         """The first column of the first row, or None."""
         ...
 
+    async def table(self, statement: Executable, params: Mapping[str, Any]) -> Table:
+        """The statement's column labels and its rows as tuples (no dict per row)."""
+        ...
+
 
 class CoreReader:
     """Statements run on a SQLAlchemy connection (SQLite, or a writing transaction)."""
@@ -56,10 +62,14 @@ class CoreReader:
 
     async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
         """Every row of the statement."""
+        keys, found = await self.table(statement, params)
+        return [dict(zip(keys, row, strict=True)) for row in found]
+
+    async def table(self, statement: Executable, params: Mapping[str, Any]) -> Table:
+        """The statement's column labels and its rows as tuples."""
         connection: AsyncConnection = await self._connect()
         result = await connection.execute(statement, dict(params))
-        keys = list(result.keys())
-        return [dict(zip(keys, row, strict=True)) for row in result]
+        return tuple(result.keys()), result.all()
 
     async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
         """The first row, or None."""
@@ -105,6 +115,19 @@ class _Compiled:
         for name, process in self.bind_processors.items():
             values[name] = process(values[name])
         return values
+
+    def to_values(self, raw: Sequence[Sequence[Any]]) -> Sequence[Sequence[Any]]:
+        """The rows as value tuples, each value through its column type's result processor."""
+        processors = self.result_processors
+        if not any(processors):
+            return raw
+        return [
+            tuple(
+                process(value) if process is not None else value
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in raw
+        ]
 
     def to_rows(self, raw: Sequence[Sequence[Any]]) -> list[Row]:
         """Plain rows, each value through its column type's result processor (if any)."""
@@ -155,6 +178,17 @@ class DriverReader:
         return compiled
 
     async def _fetch(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
+        compiled, raw = await self._execute(statement, params)
+        return compiled.to_rows(raw)
+
+    async def table(self, statement: Executable, params: Mapping[str, Any]) -> Table:
+        """The statement's column labels and its rows as tuples."""
+        compiled, raw = await self._execute(statement, params)
+        return compiled.keys, compiled.to_values(raw)
+
+    async def _execute(
+        self, statement: Executable, params: Mapping[str, Any]
+    ) -> tuple[_Compiled, list[tuple[Any, ...]]]:
         compiled = self._compile(statement)
         values = compiled.bind(params)
         if self._connection is None:
@@ -182,7 +216,7 @@ class DriverReader:
         finally:
             if span is not None:
                 span.end()
-        return compiled.to_rows(raw)
+        return compiled, raw
 
     async def rows(self, statement: Executable, params: Mapping[str, Any]) -> list[Row]:
         """Every row of the statement."""
