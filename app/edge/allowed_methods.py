@@ -7,13 +7,12 @@ The most specific path template of the spec that matches a request decides inste
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from starlette.routing import compile_path
 from starlette.types import Scope
 
 from app.domain.operation_spec import OperationSpec
+from app.edge.path_tree import PathTree, template_segments
 
 
 class AllowedMethods:
@@ -23,21 +22,20 @@ class AllowedMethods:
         templates: dict[str, set[str]] = {}
         for operation in operations:
             templates.setdefault(operation.path, set()).add(operation.method)
-        # Fewest parameters first: a literal segment beats a parameter.
-        self.templates: list[tuple[re.Pattern[str], int, frozenset[str]]] = sorted(
-            (
-                (compile_path(path)[0], path.count("{"), frozenset(methods))
-                for path, methods in templates.items()
-            ),
-            key=lambda item: item[1],
-        )
+        self.templates: PathTree[tuple[int, frozenset[str]]] = PathTree()
+        for path, methods in templates.items():
+            segments = template_segments(path)
+            if segments is None:  # the spec's paths are `/literal/{parameter}/...`
+                raise ValueError(f"{path}: a segment mixes text and a parameter")
+            self.templates.add(segments, (path.count("{"), frozenset(methods)))
 
     def __call__(self, path: str) -> frozenset[str] | None:
-        """The methods of the most specific template matching path; None when none matches."""
-        for pattern, _, methods in self.templates:
-            if pattern.match(path):
-                return methods
-        return None
+        """The methods of the most specific template matching path (fewest parameters: a
+        literal segment beats a parameter); None when none matches."""
+        found = self.templates.find(path)
+        if not found:
+            return None
+        return min(found, key=_parameters)[1]  # the first of the fewest, as added
 
 
 def method_not_allowed(
@@ -47,3 +45,7 @@ def method_not_allowed(
     detail = f"{scope['method']} is not allowed on {scope['path']}."
     allowed = methods | {"HEAD"} if "GET" in methods else methods  # HEAD: see app.edge.middleware
     return 405, "method_not_allowed", detail, {"Allow": ", ".join(sorted(allowed))}
+
+
+def _parameters(template: tuple[int, frozenset[str]]) -> int:
+    return template[0]
