@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 
 from app.edge.docs import DOCS_PAGE_CSP, DOCS_URL, SPEC_URLS
 
@@ -63,4 +63,4 @@ def choose_request_id(sent: str | None) -> str:
     """Echo a well-formed client X-Request-ID, otherwise make a new one."""
     if sent is not None and REQUEST_ID_PATTERN.fullmatch(sent):
         return sent
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits, as uuid4's hex without building a UUID
