@@ -33,10 +33,18 @@ ORG = "/api/v1/organizations/{org}"
 async def statements_of(
     client: httpx.AsyncClient, exporter: InMemorySpanExporter, path: str, headers: dict[str, str]
 ) -> tuple[httpx.Response, list[str]]:
-    """The response to a GET and the SQL of every statement it sent."""
+    """The response to a GET and the SQL of every statement it sent (in its trace: a statement
+    of the background idempotency sweeper, in a trace of its own, is not the request's)."""
     exporter.clear()
     response = await client.get(path, headers=headers)
-    spans = [span for span in exporter.get_finished_spans() if span.kind is SpanKind.CLIENT]
+    finished = exporter.get_finished_spans()
+    (request_span,) = [span for span in finished if span.kind is SpanKind.SERVER]
+    trace_id = request_span.context.trace_id  # type: ignore[union-attr]
+    spans = [
+        span
+        for span in finished
+        if span.kind is SpanKind.CLIENT and span.context.trace_id == trace_id  # type: ignore[union-attr]
+    ]
     return response, [str((span.attributes or {})["db.query.text"]) for span in spans]
 
 
