@@ -17,8 +17,8 @@ def _scope(method: str, path: str) -> dict[str, Any]:
     return {"type": "http", "method": method, "path": path, "root_path": "", "headers": []}
 
 
-def _scan(routes: list[BaseRoute], scope: dict[str, Any]) -> BaseRoute | None:
-    """The router's own choice: the first full match, else the first partial one."""
+def _choose(routes: list[BaseRoute], scope: dict[str, Any]) -> BaseRoute | None:
+    """The router's choice among routes: the first full match, else the first partial one."""
     partial = None
     for route in routes:
         match, _ = route.matches(scope)
@@ -29,15 +29,14 @@ def _scan(routes: list[BaseRoute], scope: dict[str, Any]) -> BaseRoute | None:
     return partial
 
 
+def _scan(routes: list[BaseRoute], scope: dict[str, Any]) -> BaseRoute | None:
+    """What the router itself chooses: every route asked in turn."""
+    return _choose(routes, scope)
+
+
 def _indexed(index: RouteIndex, scope: dict[str, Any]) -> BaseRoute | None:
-    partial = None
-    for route in index.candidates(scope["path"]):
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return route
-        if match is Match.PARTIAL and partial is None:
-            partial = route
-    return partial
+    """What the index chooses: only its candidates asked."""
+    return _choose(index.candidates(scope["path"]), scope)
 
 
 def _paths(routes: list[BaseRoute]) -> list[str]:
