@@ -29,6 +29,7 @@ from redis.exceptions import NoScriptError
 from slowapi import Limiter
 from slowapi.util import get_remote_address
 
+from app.access.redis_window import HIT_SHA, MOVING_WINDOW_HIT, Counted, hit_arguments, parse_hit
 from app.config.settings import Settings, parse_rate_limit
 
 STORAGE_TIMEOUT_SECONDS = 0.5
@@ -167,43 +168,36 @@ class RateLimiter:
         if not await self._strategy.storage.check():
             raise ConnectionError("the rate-limit store did not answer")
 
-    async def _hit(
-        self, item: RateLimitItem, identifiers: tuple[str, ...]
-    ) -> tuple[bool, float, int]:
+    async def _hit(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> Counted:
         strategy = self._strategy
         if isinstance(strategy, AsyncMovingWindow):
-            try:
-                return await _hit_in_one_round_trip(strategy, item, identifiers)
-            except NoScriptError:  # Redis lost its scripts (restart, SCRIPT FLUSH)
-                # The library's own calls load them again; later hits pipeline once more.
-                allowed = await strategy.hit(item, *identifiers)
-                reset_at, remaining = await strategy.get_window_stats(item, *identifiers)
-        else:
-            allowed = strategy.hit(item, *identifiers)
-            reset_at, remaining = strategy.get_window_stats(item, *identifiers)
+            return await _hit_in_one_call(strategy, item, identifiers)
+        allowed = strategy.hit(item, *identifiers)
+        reset_at, remaining = strategy.get_window_stats(item, *identifiers)
         return allowed, reset_at, remaining
 
 
-async def _hit_in_one_round_trip(
+async def _hit_in_one_call(
     strategy: AsyncMovingWindow, item: RateLimitItem, identifiers: tuple[str, ...]
-) -> tuple[bool, float, int]:
-    """`strategy.hit` then `strategy.get_window_stats`, sent as one pipeline: the same two Lua
-    scripts `limits` registered (acquire_moving_window, moving_window; by their SHA), with the
-    same keys and arguments, in one Redis round trip instead of two. Redis errors become
-    StorageError, as the storage's own calls raise them (wrap_exceptions)."""
+) -> Counted:
+    """`strategy.hit` then `strategy.get_window_stats` as one EVALSHA of MOVING_WINDOW_HIT
+    (`limits`' two scripts in one, app.access.redis_window): one Redis round trip. When Redis
+    has lost the script (a restart, SCRIPT FLUSH, or its first use) it is loaded and run again.
+    Redis errors become StorageError, as the storage's own calls raise them
+    (wrap_exceptions)."""
     storage = strategy.storage
     bridge = storage.bridge  # type: ignore[attr-defined]
     key = bridge.prefixed_key(item.key_for(*identifiers))
     limit, expiry = item.amount, item.get_expiry()
     now = time.time()
-    pipeline = bridge.get_connection().pipeline(transaction=False)
-    pipeline.evalsha(bridge.lua_acquire_moving_window.sha, 1, key, now, limit, expiry, 1)
-    pipeline.evalsha(bridge.lua_moving_window.sha, 1, key, now - expiry, limit)
+    client = bridge.get_connection()
+    arguments = hit_arguments(now, limit, expiry)
     try:
-        acquired, window = await pipeline.execute()
-    except NoScriptError:
-        raise
+        try:
+            reply = await client.evalsha(HIT_SHA, 1, key, *arguments)
+        except NoScriptError:
+            await client.script_load(MOVING_WINDOW_HIT)
+            reply = await client.evalsha(HIT_SHA, 1, key, *arguments)
     except storage.base_exceptions as error:
         raise StorageError(error) from error
-    window_start, counted = (float(window[0]), int(window[1])) if window else (now, 0)
-    return bool(acquired), window_start + expiry, limit - counted
+    return parse_hit(reply, now, limit, expiry)

@@ -1,12 +1,14 @@
 """The Redis rate limiter in one round trip per limited request (issue 21): the moving window's
-two scripts go to Redis as one pipeline, with the same counts, headers and 429 as before, and
-the limiter recovers when Redis has lost its scripts.
+two scripts go to Redis as one script call, with the same counts, headers and 429 as before and
+on the same keys as `limits`' own calls, and the limiter recovers when Redis has lost its
+script.
 
 Round trips are counted at redis-py's connection (each one sends its packed commands once);
 Redis itself is real."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,9 +17,13 @@ import httpx
 import pytest
 import redis
 from fastapi import FastAPI
+from limits import parse
+from limits.aio.storage import RedisStorage as AsyncRedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
 from redis.asyncio.connection import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.access.rate_limits import KEY_PREFIX, RateLimiter
 from app.config.settings import Settings
 from app.main import create_app
 from tests.factories import auth_headers, make_user
@@ -96,3 +102,38 @@ async def test_lost_scripts_are_loaded_again_and_counting_goes_on(
     assert [r.status_code for r in (first, second, third)] == [200, 200, 200]
     assert remaining == ["2", "1", "0"]
     assert len(round_trips) == 1  # pipelined again once the scripts are back
+
+
+@asynccontextmanager
+async def redis_limiter(settings: Settings, redis_url: str) -> AsyncIterator[RateLimiter]:
+    """The app's limiter over Redis, closed afterwards."""
+    limiter = RateLimiter(
+        Settings(**{**settings.model_dump(), "REDIS_URL": redis_url, "RATE_LIMIT_ENABLED": True})
+    )
+    try:
+        yield limiter
+    finally:
+        await limiter.close()
+
+
+async def test_hits_count_with_the_librarys_own_calls_on_the_same_keys(
+    settings: Settings, redis_url: str
+) -> None:
+    """One script per hit keeps `limits`' layout: an instance still counting with the library's
+    own calls (a rolling deploy) shares every counter with this one."""
+    library = AsyncMovingWindow(
+        AsyncRedisStorage(f"async+{redis_url}", implementation="redispy", key_prefix=KEY_PREFIX)
+    )
+    item, user = parse("5/minute"), ("user", uuid.uuid4().hex)
+    async with redis_limiter(settings, redis_url) as limiter:
+        first = await limiter.hit(item, *user)
+        assert await library.hit(item, *user)
+        second = await limiter.hit(item, *user)
+        _, remaining = await library.get_window_stats(item, *user)
+        assert await library.hit(item, *user)
+        third = await limiter.hit(item, *user)
+        fourth = await limiter.hit(item, *user)
+    await library.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
+    quotas = [(q.remaining, q.allowed) for q in (first, second, third, fourth) if q]
+    assert quotas == [(4, True), (2, True), (0, True), (0, False)]
+    assert remaining == 2
