@@ -16,20 +16,22 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItem
 from limits.aio.storage import RedisStorage as AsyncRedisStorage
+from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
 from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import RateLimiter as Strategy
+from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError
 from slowapi import Limiter
 from slowapi.util import get_remote_address
 
-from app.access.redis_window import HIT_SHA, MOVING_WINDOW_HIT, Counted, hit_arguments, parse_hit
+from app.access.redis_window import CoalescedHits, Counted
 from app.config.settings import Settings, parse_rate_limit
 
 STORAGE_TIMEOUT_SECONDS = 0.5
@@ -94,9 +96,9 @@ def account_key(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _redis_strategy(url: str) -> AsyncMovingWindow:
-    """The moving window over Redis at url (redis:// or rediss://), every call bounded."""
-    storage = AsyncRedisStorage(
+def _redis_storage(url: str) -> AsyncRedisStorage:
+    """`limits`' storage in Redis at url (redis:// or rediss://), every call bounded."""
+    return AsyncRedisStorage(
         f"async+{url}",
         implementation="redispy",
         key_prefix=KEY_PREFIX,
@@ -105,7 +107,6 @@ def _redis_strategy(url: str) -> AsyncMovingWindow:
         socket_timeout=STORAGE_TIMEOUT_SECONDS,
         retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis-py
     )
-    return AsyncMovingWindow(storage)
 
 
 class RateLimiter:
@@ -116,8 +117,13 @@ class RateLimiter:
         self.rules = RateLimitRules.from_settings(settings)
         redis_url = settings.REDIS_URL.get_secret_value() if settings.REDIS_URL else None
         self._strategy: AsyncMovingWindow | Strategy
+        self._hits: CoalescedHits | None = None
         if redis_url is not None:
-            self._strategy = _redis_strategy(redis_url)
+            storage = _redis_storage(redis_url)
+            self._strategy = AsyncMovingWindow(storage)
+            self._redis = cast(RedispyBridge, storage.bridge)  # implementation="redispy"
+            client = cast(AsyncRedis, self._redis.get_connection())  # redis-py's own client
+            self._hits = CoalescedHits(client, storage.base_exceptions)
         else:
             memory = Limiter(
                 key_func=get_remote_address,
@@ -157,6 +163,8 @@ class RateLimiter:
         and run at arbitrary points of whatever code triggers a collection later.
         """
         if isinstance(self._strategy, AsyncMovingWindow):
+            if self._hits is not None:
+                await self._hits.close()
             await self._strategy.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
         elif isinstance(self._strategy.storage, MemoryStorage):
             self._strategy.storage.timer.cancel()
@@ -169,35 +177,10 @@ class RateLimiter:
             raise ConnectionError("the rate-limit store did not answer")
 
     async def _hit(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> Counted:
-        strategy = self._strategy
-        if isinstance(strategy, AsyncMovingWindow):
-            return await _hit_in_one_call(strategy, item, identifiers)
+        if self._hits is not None:
+            key = self._redis.prefixed_key(item.key_for(*identifiers))
+            return await self._hits.hit(key, item.amount, item.get_expiry())
+        strategy = cast(Strategy, self._strategy)
         allowed = strategy.hit(item, *identifiers)
         reset_at, remaining = strategy.get_window_stats(item, *identifiers)
         return allowed, reset_at, remaining
-
-
-async def _hit_in_one_call(
-    strategy: AsyncMovingWindow, item: RateLimitItem, identifiers: tuple[str, ...]
-) -> Counted:
-    """`strategy.hit` then `strategy.get_window_stats` as one EVALSHA of MOVING_WINDOW_HIT
-    (`limits`' two scripts in one, app.access.redis_window): one Redis round trip. When Redis
-    has lost the script (a restart, SCRIPT FLUSH, or its first use) it is loaded and run again.
-    Redis errors become StorageError, as the storage's own calls raise them
-    (wrap_exceptions)."""
-    storage = strategy.storage
-    bridge = storage.bridge  # type: ignore[attr-defined]
-    key = bridge.prefixed_key(item.key_for(*identifiers))
-    limit, expiry = item.amount, item.get_expiry()
-    now = time.time()
-    client = bridge.get_connection()
-    arguments = hit_arguments(now, limit, expiry)
-    try:
-        try:
-            reply = await client.evalsha(HIT_SHA, 1, key, *arguments)
-        except NoScriptError:
-            await client.script_load(MOVING_WINDOW_HIT)
-            reply = await client.evalsha(HIT_SHA, 1, key, *arguments)
-    except storage.base_exceptions as error:
-        raise StorageError(error) from error
-    return parse_hit(reply, now, limit, expiry)

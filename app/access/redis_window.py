@@ -1,4 +1,5 @@
-"""One request's hit on `limits`' Redis moving window in one script call.
+"""Hits on `limits`' Redis moving window: one script call per request, and the calls of
+concurrent requests sent together (CoalescedHits).
 
 `limits` counts a moving-window hit with two Lua scripts: acquire_moving_window (push the
 request's timestamp unless the window is full) and moving_window (the oldest timestamp still in
@@ -18,9 +19,16 @@ per request; one script call halves that and needs no pipeline. Measured (get on
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any
 
 from limits.aio.storage.redis.bridge import RedisBridge
+from limits.errors import StorageError
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError, ResponseError
 
 Counted = tuple[bool, float, int]
 """(allowed, when the window resets as a Unix time, requests left)."""
@@ -57,3 +65,98 @@ def parse_hit(reply: list[bytes | int], now: float, limit: int, expiry: int) -> 
     if len(reply) < 3:
         return bool(reply[0]), now + expiry, limit
     return bool(reply[0]), float(reply[1]) + expiry, limit - int(reply[2])
+
+
+@dataclass(frozen=True)
+class _Hit:
+    key: str
+    now: float
+    limit: int
+    expiry: int
+    answer: asyncio.Future[Counted]
+
+
+class CoalescedHits:
+    """MOVING_WINDOW_HIT for concurrent requests, sent as one pipeline per event-loop turn.
+
+    A hit is queued, and the first hit of a turn starts a task that runs in the next turn and
+    sends every hit queued by then in one pipeline (a lone hit as one EVALSHA), then answers
+    each: every request still waits for one round trip, never for another batch. Hits queued
+    while a batch is on the wire go in the next one, on another pooled connection. A Redis
+    error answers each hit of its batch with StorageError (the limiter then fails open);
+    a script Redis has lost (a restart, SCRIPT FLUSH, its first use) is loaded and the batch
+    sent again: none of it was counted.
+
+    Why not redis-py alone: its pipeline is the supported way to send many commands in one
+    round trip, but it needs them all in hand, and each request has only its own. The cost it
+    saves is per round trip: a pool checkout, a socket write and read, the pipeline's own
+    bookkeeping, and a wake-up of the event loop per reply. Measured (get one site, wrk -c32,
+    1 worker, 3 interleaved rounds of 5 s, load average 2.2-3.3): 605 us of the worker's CPU
+    per request, against 694 us for one EVALSHA per request and 553 us with limits off.
+    """
+
+    def __init__(
+        self, client: Redis, errors: type[Exception] | tuple[type[Exception], ...]
+    ) -> None:
+        self._client = client
+        self._errors = errors
+        self._queued: list[_Hit] = []
+        self._sending: set[asyncio.Task[None]] = set()
+
+    async def hit(self, key: str, limit: int, expiry: int) -> Counted:
+        """Count one request against the window at ``key``, with the hits of this turn."""
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Counted] = loop.create_future()
+        self._queued.append(_Hit(key, time.time(), limit, expiry, answer))
+        if len(self._queued) == 1:
+            task = loop.create_task(self._send())
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return await answer
+
+    async def close(self) -> None:
+        """Let the batches on the wire finish (each answers its requests)."""
+        await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _send(self) -> None:
+        batch, self._queued = self._queued, []
+        try:
+            replies = await self._replies(batch)
+        except BaseException as error:
+            for hit in batch:
+                if not hit.answer.done():
+                    hit.answer.set_exception(self._storage_error(error))
+            if not isinstance(error, Exception):
+                raise
+            return
+        for hit, reply in zip(batch, replies, strict=True):
+            if hit.answer.done():  # the request went away
+                continue
+            if isinstance(reply, BaseException):
+                hit.answer.set_exception(self._storage_error(reply))
+            else:
+                hit.answer.set_result(parse_hit(reply, hit.now, hit.limit, hit.expiry))
+
+    def _storage_error(self, error: BaseException) -> BaseException:
+        return StorageError(error) if isinstance(error, self._errors) else error
+
+    async def _replies(self, batch: list[_Hit]) -> list[Any]:
+        """One reply or error per hit; the script loaded again when Redis lost it."""
+        replies = await self._round_trip(batch)
+        if any(isinstance(reply, NoScriptError) for reply in replies):
+            await self._client.script_load(MOVING_WINDOW_HIT)
+            replies = await self._round_trip(batch)
+        return replies
+
+    async def _round_trip(self, batch: list[_Hit]) -> list[Any]:
+        if len(batch) == 1:
+            hit = batch[0]
+            arguments = hit_arguments(hit.now, hit.limit, hit.expiry)
+            try:
+                return [await self._client.evalsha(HIT_SHA, 1, hit.key, *arguments)]
+            except ResponseError as error:
+                return [error]
+        pipeline = self._client.pipeline(transaction=False)
+        for hit in batch:
+            pipeline.evalsha(HIT_SHA, 1, hit.key, *hit_arguments(hit.now, hit.limit, hit.expiry))
+        return await pipeline.execute(raise_on_error=False)
