@@ -90,9 +90,15 @@ class CoalescedHits:
     Why not redis-py alone: its pipeline is the supported way to send many commands in one
     round trip, but it needs them all in hand, and each request has only its own. The cost it
     saves is per round trip: a pool checkout, a socket write and read, the pipeline's own
-    bookkeeping, and a wake-up of the event loop per reply. Measured (get one site, wrk -c32,
-    1 worker, 3 interleaved rounds of 5 s, load average 2.2-3.3): 605 us of the worker's CPU
-    per request, against 694 us for one EVALSHA per request and 553 us with limits off.
+    bookkeeping, and a wake-up of the event loop per reply. A batch is then written on a
+    pooled connection with redis-py's own send_packed_command and read_response (the calls
+    its Pipeline makes), packed here (packed_hit), not through a Pipeline: the Pipeline's
+    command stack, per-argument encoder, retry wrapper, response callbacks and reset cost
+    more than the rest of the limiter's Redis work. Measured (get one site, wrk -c32,
+    1 worker, interleaved rounds of 5 s, the worker's CPU per request): one EVALSHA per
+    request 694 us, coalesced through a Pipeline 605 us, limits off 553 us (3 rounds, load
+    average 2.2-3.3); then coalesced through a Pipeline 598 us, written as here 578 us,
+    limits off 520 us (5 rounds, load average 2.1).
     """
 
     def __init__(
@@ -149,14 +155,39 @@ class CoalescedHits:
         return replies
 
     async def _round_trip(self, batch: list[_Hit]) -> list[Any]:
-        if len(batch) == 1:
-            hit = batch[0]
-            arguments = hit_arguments(hit.now, hit.limit, hit.expiry)
-            try:
-                return [await self._client.evalsha(HIT_SHA, 1, hit.key, *arguments)]
-            except ResponseError as error:
-                return [error]
-        pipeline = self._client.pipeline(transaction=False)
-        for hit in batch:
-            pipeline.evalsha(HIT_SHA, 1, hit.key, *hit_arguments(hit.now, hit.limit, hit.expiry))
-        return await pipeline.execute(raise_on_error=False)
+        """Every hit's EVALSHA written at once on one pooled connection, then each reply read
+        in turn (a ResponseError is one hit's answer; the connection stays in step)."""
+        pool = self._client.connection_pool
+        connection = await pool.get_connection()  # type: ignore[no-untyped-call]
+        try:
+            await connection.send_packed_command(b"".join(map(packed_hit, batch)))
+            replies: list[Any] = []
+            for _ in batch:
+                try:
+                    replies.append(await connection.read_response())
+                except ResponseError as error:
+                    replies.append(error)
+            return replies
+        except BaseException:
+            await connection.disconnect()  # never hand back a connection out of step
+            raise
+        finally:
+            await pool.release(connection)
+
+
+def packed_hit(hit: _Hit) -> bytes:
+    """EVALSHA HIT_SHA 1 <key> <hit_arguments> in RESP, byte for byte as redis-py packs it
+    (numbers as their repr), with the constant part encoded once."""
+    now = hit.now
+    arguments = (
+        hit.key.encode(),
+        repr(now).encode(),
+        b"%d" % hit.limit,
+        b"%d" % hit.expiry,
+        b"1",
+        repr(now - hit.expiry).encode(),
+    )
+    return _PACKED_PREFIX + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in arguments)
+
+
+_PACKED_PREFIX = b"*9\r\n$7\r\nEVALSHA\r\n$40\r\n" + HIT_SHA.encode() + b"\r\n$1\r\n1\r\n"
