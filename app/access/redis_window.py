@@ -77,28 +77,36 @@ class _Hit:
 
 
 class CoalescedHits:
-    """MOVING_WINDOW_HIT for concurrent requests, sent as one pipeline per event-loop turn.
+    """MOVING_WINDOW_HIT for concurrent requests, written to Redis together.
 
-    A hit is queued, and the first hit of a turn starts a task that runs in the next turn and
-    sends every hit queued by then in one pipeline (a lone hit as one EVALSHA), then answers
-    each: every request still waits for one round trip, never for another batch. Hits queued
-    while a batch is on the wire go in the next one, on another pooled connection. A Redis
-    error answers each hit of its batch with StorageError (the limiter then fails open);
-    a script Redis has lost (a restart, SCRIPT FLUSH, its first use) is loaded and the batch
-    sent again: none of it was counted.
+    A hit is queued, and the first hit of a batch starts a task that lets the event loop turn
+    once (asyncio.sleep(0)), so the requests ready in this turn and the next queue theirs too,
+    then writes the whole batch at once and answers each hit from its own reply: every request
+    still waits for one round trip, never for another batch. Hits queued while a batch is on
+    the wire start the next one, on another pooled connection. A Redis error answers each hit
+    of its batch with StorageError (the limiter then fails open); a script Redis has lost (a
+    restart, SCRIPT FLUSH, its first use) is loaded and the batch sent again: none of it was
+    counted.
 
     Why not redis-py alone: its pipeline is the supported way to send many commands in one
-    round trip, but it needs them all in hand, and each request has only its own. The cost it
-    saves is per round trip: a pool checkout, a socket write and read, the pipeline's own
-    bookkeeping, and a wake-up of the event loop per reply. A batch is then written on a
-    pooled connection with redis-py's own send_packed_command and read_response (the calls
-    its Pipeline makes), packed here (packed_hit), not through a Pipeline: the Pipeline's
-    command stack, per-argument encoder, retry wrapper, response callbacks and reset cost
-    more than the rest of the limiter's Redis work. Measured (get one site, wrk -c32,
-    1 worker, interleaved rounds of 5 s, the worker's CPU per request): one EVALSHA per
-    request 694 us, coalesced through a Pipeline 605 us, limits off 553 us (3 rounds, load
-    average 2.2-3.3); then coalesced through a Pipeline 598 us, written as here 578 us,
-    limits off 520 us (5 rounds, load average 2.1).
+    round trip, but it needs them all in hand, and each request has only its own. What
+    coalescing saves is per round trip: a pool checkout, a socket write (on this loopback, the
+    largest single cost left) and read, and a wake-up of the event loop per reply. A batch is
+    written on a pooled connection with redis-py's own send_packed_command and read_response
+    (the calls its Pipeline makes), packed here (packed_hit, byte for byte redis-py's), not
+    through a Pipeline, whose command stack, per-argument encoder, retry wrapper, response
+    callbacks and reset cost about 20 us per request more.
+
+    Measured (get one site, wrk -c32, 1 worker, interleaved rounds of 5 s, the worker's CPU per
+    request, limits off in the same rounds):
+    - one EVALSHA per request 694 us, coalesced per loop turn through a Pipeline 605 us, limits
+      off 553 us (3 rounds, load average 2.2-3.3);
+    - through a Pipeline 598 us, written as here 578 us, limits off 520 us (5 rounds, load
+      average 2.1); about 5 hits per batch (Redis' EVALSHA calls over its socket reads);
+    - waiting one more turn before writing: about 10 hits per batch, 533 us against 572 us
+      without the wait, limits off 519 us (4 rounds, load average 1.3-2.2). A second extra
+      turn made 11 per batch and measured within the noise of one (553 us against 579 us,
+      limits off 534 us, load average 3.8), so the wait is one turn.
     """
 
     def __init__(
@@ -125,6 +133,7 @@ class CoalescedHits:
         await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def _send(self) -> None:
+        await asyncio.sleep(0)  # one more turn: the requests ready then join this batch
         batch, self._queued = self._queued, []
         try:
             replies = await self._replies(batch)
