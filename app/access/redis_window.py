@@ -20,6 +20,7 @@ per request; one script call halves that and needs no pipeline. Measured (get on
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -114,35 +115,36 @@ class CoalescedHits:
     ) -> None:
         self._client = client
         self._errors = errors
-        self._queued: list[_Hit] = []
+        self._open: list[_Hit] | None = None
+        """The batch that hits still join (its send has not written it yet)."""
         self._sending: set[asyncio.Task[None]] = set()
 
     async def hit(self, key: str, limit: int, expiry: int) -> Counted:
         """Count one request against the window at ``key``, with the hits of this turn."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Counted] = loop.create_future()
-        self._queued.append(_Hit(key, time.time(), limit, expiry, answer))
-        if len(self._queued) == 1:
-            task = loop.create_task(self._send())
+        if self._open is None:
+            batch: list[_Hit] = []
+            self._open = batch
+            task = loop.create_task(self._send(batch))
             self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+            task.add_done_callback(functools.partial(self._sent, batch))
+        self._open.append(_Hit(key, time.time(), limit, expiry, answer))
         return await answer
 
     async def close(self) -> None:
         """Let the batches on the wire finish (each answers its requests)."""
         await asyncio.gather(*self._sending, return_exceptions=True)
 
-    async def _send(self) -> None:
+    async def _send(self, batch: list[_Hit]) -> None:
         await asyncio.sleep(0)  # one more turn: the requests ready then join this batch
-        batch, self._queued = self._queued, []
+        self._seal(batch)
         try:
             replies = await self._replies(batch)
-        except BaseException as error:
+        except Exception as error:
             for hit in batch:
                 if not hit.answer.done():
                     hit.answer.set_exception(self._storage_error(error))
-            if not isinstance(error, Exception):
-                raise
             return
         for hit, reply in zip(batch, replies, strict=True):
             if hit.answer.done():  # the request went away
@@ -151,6 +153,18 @@ class CoalescedHits:
                 hit.answer.set_exception(self._storage_error(reply))
             else:
                 hit.answer.set_result(parse_hit(reply, hit.now, hit.limit, hit.expiry))
+
+    def _seal(self, batch: list[_Hit]) -> None:
+        """No more hits join ``batch``: the next one opens another."""
+        if self._open is batch:
+            self._open = None
+
+    def _sent(self, batch: list[_Hit], task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._seal(batch)
+        if task.cancelled():  # (shutdown) even before it started: so are its requests' waits
+            for hit in batch:
+                hit.answer.cancel()
 
     def _storage_error(self, error: BaseException) -> BaseException:
         return StorageError(error) if isinstance(error, self._errors) else error

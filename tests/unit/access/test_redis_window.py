@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 
 from limits.aio.storage.redis.bridge import RedisBridge
+from redis.asyncio import Redis
 from redis.asyncio.connection import Connection
+from redis.exceptions import RedisError
 
 from app.access.redis_window import (
     HIT_SHA,
     MOVING_WINDOW_HIT,
+    CoalescedHits,
     _Hit,
     hit_arguments,
     packed_hit,
@@ -34,3 +37,19 @@ def test_a_reply_reads_as_the_storages_hit_and_window_stats() -> None:
     assert parse_hit([1, b"1000.5", 2], 1010.0, 5, 60) == (True, 1060.5, 3)
     assert parse_hit([0, b"1000.5", 5], 1010.0, 5, 60) == (False, 1060.5, 0)
     assert parse_hit([0], 1010.0, 0, 60) == (False, 1070.0, 0)  # an empty window
+
+
+async def test_a_send_cancelled_before_it_writes_leaves_no_request_waiting() -> None:
+    hits = CoalescedHits(Redis(), RedisError)  # never reached: cancelled first
+    waiting = [asyncio.ensure_future(hits.hit(f"key-{n}", 5, 60)) for n in range(3)]
+    await asyncio.sleep(0)  # each has queued its hit, and the send is scheduled
+    for send in list(hits._sending):
+        send.cancel()
+    outcomes = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+    waiting = [asyncio.ensure_future(hits.hit("key", 5, 60))]
+    await asyncio.sleep(0)
+    assert len(hits._sending) == 1, "the next hit starts a send of its own"
+    for send in list(hits._sending):
+        send.cancel()
+    await asyncio.gather(*waiting, return_exceptions=True)
