@@ -3,9 +3,10 @@
 The window moves (a limit of N per minute allows N requests in any 60 seconds), unlike a fixed
 window that lets 2N through around each minute boundary. Counters live in memory (one budget per
 process) or, when REDIS_URL is set, in Redis (one budget shared by every worker and instance),
-reached with `limits`' asyncio storage over redis-py's asyncio client: on the event loop, with no
-worker thread (a thread per call cost more than half the throughput of a list request, most of it
-waiting for the GIL). If Redis cannot be reached the limiter fails open: requests are served
+in `limits`' own layout, over redis-py's asyncio client: on the event loop, with no worker thread
+(a thread per call cost more than half the throughput of a list request, most of it waiting for
+the GIL), one script call per hit and the hits of concurrent requests written together
+(app.access.redis_window). If Redis cannot be reached the limiter fails open: requests are served
 unlimited, a warning is logged once, and Redis is retried every few seconds.
 """
 
