@@ -3,9 +3,10 @@
 The window moves (a limit of N per minute allows N requests in any 60 seconds), unlike a fixed
 window that lets 2N through around each minute boundary. Counters live in memory (one budget per
 process) or, when REDIS_URL is set, in Redis (one budget shared by every worker and instance),
-reached with `limits`' asyncio storage over redis-py's asyncio client: on the event loop, with no
-worker thread (a thread per call cost more than half the throughput of a list request, most of it
-waiting for the GIL). If Redis cannot be reached the limiter fails open: requests are served
+in `limits`' own layout, over redis-py's asyncio client: on the event loop, with no worker thread
+(a thread per call cost more than half the throughput of a list request, most of it waiting for
+the GIL), one script call per hit and the hits of concurrent requests written together
+(app.access.redis_window). If Redis cannot be reached the limiter fails open: requests are served
 unlimited, a warning is logged once, and Redis is retried every few seconds.
 """
 
@@ -16,19 +17,22 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import cast
 
 from limits import RateLimitItem
 from limits.aio.storage import RedisStorage as AsyncRedisStorage
+from limits.aio.storage.redis.redispy import RedispyBridge
 from limits.aio.strategies import MovingWindowRateLimiter as AsyncMovingWindow
 from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import RateLimiter as Strategy
+from redis.asyncio import Redis as AsyncRedis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import NoScriptError
 from slowapi import Limiter
 from slowapi.util import get_remote_address
 
+from app.access.redis_window import CoalescedHits, Counted
 from app.config.settings import Settings, parse_rate_limit
 
 STORAGE_TIMEOUT_SECONDS = 0.5
@@ -93,9 +97,9 @@ def account_key(email: str) -> str:
     return hashlib.sha256(email.encode()).hexdigest()[:32]
 
 
-def _redis_strategy(url: str) -> AsyncMovingWindow:
-    """The moving window over Redis at url (redis:// or rediss://), every call bounded."""
-    storage = AsyncRedisStorage(
+def _redis_storage(url: str) -> AsyncRedisStorage:
+    """`limits`' storage in Redis at url (redis:// or rediss://), every call bounded."""
+    return AsyncRedisStorage(
         f"async+{url}",
         implementation="redispy",
         key_prefix=KEY_PREFIX,
@@ -104,7 +108,6 @@ def _redis_strategy(url: str) -> AsyncMovingWindow:
         socket_timeout=STORAGE_TIMEOUT_SECONDS,
         retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis-py
     )
-    return AsyncMovingWindow(storage)
 
 
 class RateLimiter:
@@ -115,8 +118,13 @@ class RateLimiter:
         self.rules = RateLimitRules.from_settings(settings)
         redis_url = settings.REDIS_URL.get_secret_value() if settings.REDIS_URL else None
         self._strategy: AsyncMovingWindow | Strategy
+        self._hits: CoalescedHits | None = None
         if redis_url is not None:
-            self._strategy = _redis_strategy(redis_url)
+            storage = _redis_storage(redis_url)
+            self._strategy = AsyncMovingWindow(storage)
+            self._redis = cast(RedispyBridge, storage.bridge)  # implementation="redispy"
+            client = cast(AsyncRedis, self._redis.get_connection())  # redis-py's own client
+            self._hits = CoalescedHits(client, storage.base_exceptions)
         else:
             memory = Limiter(
                 key_func=get_remote_address,
@@ -156,6 +164,8 @@ class RateLimiter:
         and run at arbitrary points of whatever code triggers a collection later.
         """
         if isinstance(self._strategy, AsyncMovingWindow):
+            if self._hits is not None:
+                await self._hits.close()
             await self._strategy.storage.bridge.storage.aclose()  # type: ignore[attr-defined]
         elif isinstance(self._strategy.storage, MemoryStorage):
             self._strategy.storage.timer.cancel()
@@ -167,43 +177,11 @@ class RateLimiter:
         if not await self._strategy.storage.check():
             raise ConnectionError("the rate-limit store did not answer")
 
-    async def _hit(
-        self, item: RateLimitItem, identifiers: tuple[str, ...]
-    ) -> tuple[bool, float, int]:
-        strategy = self._strategy
-        if isinstance(strategy, AsyncMovingWindow):
-            try:
-                return await _hit_in_one_round_trip(strategy, item, identifiers)
-            except NoScriptError:  # Redis lost its scripts (restart, SCRIPT FLUSH)
-                # The library's own calls load them again; later hits pipeline once more.
-                allowed = await strategy.hit(item, *identifiers)
-                reset_at, remaining = await strategy.get_window_stats(item, *identifiers)
-        else:
-            allowed = strategy.hit(item, *identifiers)
-            reset_at, remaining = strategy.get_window_stats(item, *identifiers)
+    async def _hit(self, item: RateLimitItem, identifiers: tuple[str, ...]) -> Counted:
+        if self._hits is not None:
+            key = self._redis.prefixed_key(item.key_for(*identifiers))
+            return await self._hits.hit(key, item.amount, item.get_expiry())
+        strategy = cast(Strategy, self._strategy)
+        allowed = strategy.hit(item, *identifiers)
+        reset_at, remaining = strategy.get_window_stats(item, *identifiers)
         return allowed, reset_at, remaining
-
-
-async def _hit_in_one_round_trip(
-    strategy: AsyncMovingWindow, item: RateLimitItem, identifiers: tuple[str, ...]
-) -> tuple[bool, float, int]:
-    """`strategy.hit` then `strategy.get_window_stats`, sent as one pipeline: the same two Lua
-    scripts `limits` registered (acquire_moving_window, moving_window; by their SHA), with the
-    same keys and arguments, in one Redis round trip instead of two. Redis errors become
-    StorageError, as the storage's own calls raise them (wrap_exceptions)."""
-    storage = strategy.storage
-    bridge = storage.bridge  # type: ignore[attr-defined]
-    key = bridge.prefixed_key(item.key_for(*identifiers))
-    limit, expiry = item.amount, item.get_expiry()
-    now = time.time()
-    pipeline = bridge.get_connection().pipeline(transaction=False)
-    pipeline.evalsha(bridge.lua_acquire_moving_window.sha, 1, key, now, limit, expiry, 1)
-    pipeline.evalsha(bridge.lua_moving_window.sha, 1, key, now - expiry, limit)
-    try:
-        acquired, window = await pipeline.execute()
-    except NoScriptError:
-        raise
-    except storage.base_exceptions as error:
-        raise StorageError(error) from error
-    window_start, counted = (float(window[0]), int(window[1])) if window else (now, 0)
-    return bool(acquired), window_start + expiry, limit - counted
