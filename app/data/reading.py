@@ -131,16 +131,8 @@ class _Compiled:
 
     def to_rows(self, raw: Sequence[Sequence[Any]]) -> list[Row]:
         """Plain rows, each value through its column type's result processor (if any)."""
-        keys, processors = self.keys, self.result_processors
-        if not any(processors):
-            return [dict(zip(keys, row, strict=True)) for row in raw]
-        return [
-            {
-                key: process(value) if process is not None else value
-                for key, process, value in zip(keys, processors, row, strict=True)
-            }
-            for row in raw
-        ]
+        keys = self.keys
+        return [dict(zip(keys, row, strict=True)) for row in self.to_values(raw)]
 
 
 class DriverReader:
