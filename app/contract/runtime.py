@@ -48,14 +48,19 @@ class UnitOfWorkRoute(APIRoute):
 
     def __init__(self, *args: Any, operation: OperationSpec, **kwargs: Any) -> None:
         self.operation = operation  # before super().__init__, which builds the route handler
+        self.bodyless: BodylessCall | None = None
+        """How a body-less operation is called (set by get_route_handler); None for the rest."""
+        self.handler: Callable[[Request], Coroutine[Any, Any, Response]] | None = None
+        """The handler super().__init__ built, wrapped in FastAPI's request_response."""
         super().__init__(*args, **kwargs)
-        if BodylessCall.of(self.dependant) is not None:
-            self.app = as_asgi(self.get_route_handler())
+        if self.bodyless is not None and self.handler is not None:
+            self.app = as_asgi(self.handler)  # needs none of request_response's exit stacks
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The handler of the route's requests: a body-less operation's parameters are bound by
         app.contract.parameters, any other's by FastAPI's own request handler."""
-        handle = BodylessCall.of(self.dependant) or super().get_route_handler()
+        self.bodyless = BodylessCall.of(self.dependant)
+        handle = self.bodyless or super().get_route_handler()
         operation = self.operation
 
         async def attempt(request: Request) -> Response:
@@ -84,7 +89,8 @@ class UnitOfWorkRoute(APIRoute):
             return await with_retries(lambda: attempt(request))
 
         reads_only = self.methods is not None and self.methods <= READ_ONLY_METHODS
-        return attempt if reads_only else handle_in_unit_of_work
+        self.handler = attempt if reads_only else handle_in_unit_of_work
+        return self.handler
 
 
 async def _conclude(
