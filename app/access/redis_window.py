@@ -201,14 +201,14 @@ class CoalescedHits:
 def packed_hit(hit: _Hit) -> bytes:
     """EVALSHA HIT_SHA 1 <key> <hit_arguments> in RESP, byte for byte as redis-py packs it
     (numbers as their repr), with the constant part encoded once."""
-    now = hit.now
+    now, limit, expiry, amount, start = hit_arguments(hit.now, hit.limit, hit.expiry)
     arguments = (
         hit.key.encode(),
         repr(now).encode(),
-        b"%d" % hit.limit,
-        b"%d" % hit.expiry,
-        b"1",
-        repr(now - hit.expiry).encode(),
+        b"%d" % limit,
+        b"%d" % expiry,
+        b"%d" % amount,
+        repr(start).encode(),
     )
     return _PACKED_PREFIX + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in arguments)
 
