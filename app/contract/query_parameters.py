@@ -22,6 +22,8 @@ def unknown_query_parameters(
 def reject_unknown_query(operation: OperationSpec, request: Request) -> None:
     """Answer 422 for any query parameter the operation does not declare; linear in the size of
     the query string."""
+    if not request.scope["query_string"]:
+        return
     unknown = unknown_query_parameters(
         request.query_params.multi_items(), operation.query_parameters
     )

@@ -113,7 +113,9 @@ class EdgeMiddleware:
     async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: Exchange) -> None:
         path_headers = security_headers(scope["path"])
         head = scope["method"] == "HEAD"
-        version = self._version(scope)
+        requested = _header(scope, VERSION_HEADER)
+        own = path_version(scope["path"])
+        version = own or (requested.strip() if requested is not None else API_VERSION)
         exchange.api_version = int(version) if version in SUPPORTED_VERSIONS else 1
         version_headers = self.version_headers.get(exchange.api_version, ())
         answered_version = (version if version in SUPPORTED_VERSIONS else API_VERSION).encode()
@@ -124,16 +126,19 @@ class EdgeMiddleware:
             elif message["type"] == "http.response.start":
                 exchange.status = message["status"]
                 headers: list[tuple[bytes, bytes]] = message.setdefault("headers", [])
-                present = {name.lower() for name, _ in headers}
+                present = [name.lower() for name, _ in headers]
                 headers.append((b"x-request-id", exchange.request_id.encode()))
                 headers.append((b"x-api-version", answered_version))
-                headers.extend(h for h in path_headers if h[0] not in present)
+                if path_headers.names.isdisjoint(present):
+                    headers.extend(path_headers.raw)
+                else:  # the route set one of them itself: its own stands
+                    headers.extend(h for h in path_headers.raw if h[0] not in present)
                 headers.extend(version_headers)
                 if exchange.rate_limit is not None:
                     headers.extend(exchange.rate_limit.raw_headers())
             await send(message)
 
-        refused = self._refusal(scope)
+        refused = self._refusal(scope, requested, own)
         if refused is not None:
             await refused(scope, send_with_headers)
             return
@@ -191,19 +196,9 @@ class EdgeMiddleware:
 
         return keep
 
-    @staticmethod
-    def _version(scope: Scope) -> str:
-        """The version answering: the path's, else the one the request names, else v1."""
-        version = path_version(scope["path"])
-        if version is not None:
-            return version
-        requested = _header(scope, VERSION_HEADER)
-        return requested.strip() if requested is not None else API_VERSION
-
-    def _refusal(self, scope: Scope) -> _Refusal | None:
-        """The answer to a request refused before any work, or None to serve it."""
-        requested = _header(scope, VERSION_HEADER)
-        own = path_version(scope["path"])
+    def _refusal(self, scope: Scope, requested: str | None, own: str | None) -> _Refusal | None:
+        """The answer to a request refused before any work, or None to serve it; ``requested``:
+        the X-API-Version sent, ``own``: the path's version."""
         supported = (own,) if own in SUPPORTED_VERSIONS else SUPPORTED_VERSIONS
         if requested is not None and requested.strip() not in supported:
             detail = (

@@ -76,9 +76,32 @@ class PathTree(Generic[T]):
 
     def find(self, path: str) -> list[T]:
         """The values of every template the path can match, in the order they were added."""
-        nodes = [self._root]
+        segments = path.split("/")
+        node: _Node[T] | None = self._root
         found = list(self._root.mounted)
-        for segment in path.split("/")[1:]:
+        # While one node is alive (a segment is a literal of the tree or fills a parameter, not
+        # both), walk it alone; where both could go on, follow every branch.
+        for index in range(1, len(segments)):
+            assert node is not None  # noqa: S101 - the loop breaks when none is alive
+            segment = segments[index]
+            literal = node.literal.get(segment)
+            parameter = node.parameter if segment else None
+            if literal is not None and parameter is not None:
+                return self._find_all([node], segments, index, found)
+            node = literal if literal is not None else parameter
+            if node is None:
+                break
+            if literal is not None and literal.mounted:
+                found += literal.mounted
+        if node is not None:
+            found += node.ending
+        return self._values(found)
+
+    def _find_all(
+        self, nodes: list[_Node[T]], segments: list[str], start: int, found: list[tuple[int, T]]
+    ) -> list[T]:
+        """`find` from ``segments[start]`` on, following every branch alive."""
+        for segment in segments[start:]:
             following = []
             for node in nodes:
                 literal = node.literal.get(segment)
@@ -92,6 +115,9 @@ class PathTree(Generic[T]):
                 break
         for node in nodes:
             found += node.ending
+        return self._values(found)
+
+    def _values(self, found: list[tuple[int, T]]) -> list[T]:
         found += self._everywhere
         if len(found) > 1:
             found.sort(key=_first)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 
 from app.edge.docs import DOCS_PAGE_CSP, DOCS_URL, SPEC_URLS
 
@@ -32,8 +33,17 @@ PUBLIC_DOCUMENTS = SPEC_URLS
 RawHeaders = tuple[tuple[bytes, bytes], ...]
 
 
-def _raw(headers: dict[str, str]) -> RawHeaders:
-    return tuple((name.lower().encode(), value.encode()) for name, value in headers.items())
+@dataclass(frozen=True)
+class HeaderSet:
+    """Headers as ASGI (name, value) byte pairs, with their names for a quick clash check."""
+
+    raw: RawHeaders
+    names: frozenset[bytes]
+
+
+def _raw(headers: dict[str, str]) -> HeaderSet:
+    raw = tuple((name.lower().encode(), value.encode()) for name, value in headers.items())
+    return HeaderSet(raw, frozenset(name for name, _ in raw))
 
 
 _OTHER = _raw(SECURITY_HEADERS)
@@ -42,8 +52,8 @@ _API = _raw(SECURITY_HEADERS | {"Content-Security-Policy": API_CSP} | NO_STORE)
 _DOCS_PAGE = _raw(SECURITY_HEADERS | {"Content-Security-Policy": DOCS_PAGE_CSP})
 
 
-def security_headers(path: str) -> RawHeaders:
-    """The security headers of a response to this path, as ASGI (name, value) byte pairs."""
+def security_headers(path: str) -> HeaderSet:
+    """The security headers of a response to this path."""
     if path.startswith(API_PREFIX):
         return _DOCUMENT if path in PUBLIC_DOCUMENTS else _API
     if path.startswith("/health/") or path.startswith(DOCS_URL + "/"):
