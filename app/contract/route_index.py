@@ -68,18 +68,24 @@ class RouteIndex:
             await self.router.app(scope, receive, send)
             return
         scope.setdefault("router", self.router)
-        partial: tuple[BaseRoute, Scope] | None = None
-        for route in self.candidates(get_route_path(scope)):
+        candidates = self.candidates(get_route_path(scope))
+        method = scope["method"]
+        # A route serving other methods can match only partly: it is asked only when no route
+        # matches fully (a known path with another method), so the first full match in the
+        # router's order is found with one regular expression per template, not one per method.
+        for route in candidates:
+            methods = getattr(route, "methods", None)
+            if methods and method not in methods:
+                continue
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-            if match is Match.PARTIAL and partial is None:
-                partial = (route, child_scope)
-        if partial is not None:
-            route, child_scope = partial
-            scope.update(child_scope)
-            await route.handle(scope, receive, send)
-            return
+        for route in candidates:
+            match, child_scope = route.matches(scope)
+            if match is Match.PARTIAL:
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
         await self.router.app(scope, receive, send)  # no route: the router's own 404

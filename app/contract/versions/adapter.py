@@ -94,7 +94,9 @@ def _answer(hint: Any, changes: Sequence[VersionChange]) -> Converter:
         older: type[BaseModel] = hint
 
         def single(result: BaseModel) -> BaseModel:
-            values: Values = result.model_dump(mode="json")
+            # Python values, as a page's rows are: the older model validates the ids and times
+            # the newer one holds without parsing them from text again.
+            values: Values = result.model_dump()
             for change in converting:
                 change.resource(type(result).__name__, values)
             return older.model_validate(values)

@@ -52,7 +52,8 @@ class VersionChange:
         """Turn an older request's arguments into the newer version's, in place."""
 
     def resource(self, schema: str, values: Values) -> None:
-        """Turn one newer resource (of the named schema) into the older version's, in place."""
+        """Turn one newer resource (of the named schema) into the older version's, in place:
+        its fields as Python values (a row as read, or a model's python-mode dump)."""
 
     def page(self, page: Page[Any]) -> Page[Any]:
         """The older version's form of a newer page (its items are converted one by one with
