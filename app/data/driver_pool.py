@@ -33,7 +33,27 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.data.fair_pool import PoolObserver
 
-Connection = psycopg.AsyncConnection[Any]
+
+
+class Connection(psycopg.AsyncConnection[Any]):
+    """A pooled connection, with the one cursor its reads run on.
+
+    psycopg's `connection.execute` makes a new cursor per statement, and with it a new map of
+    adapters and a new transformer that looks up each parameter's dumper and each column's
+    loader again. A cursor kept with its connection reuses its transformer when it runs the same
+    SQL again (psycopg keeps it for the same query object), which a pool of readers running
+    a few compiled statements does on nearly every request. A connection serves one request
+    at a time, so its cursor is never shared.
+    """
+
+    _statements: psycopg.AsyncCursor[Any] | None = None
+
+    @property
+    def statements(self) -> psycopg.AsyncCursor[Any]:
+        """The cursor this connection's reads run on."""
+        if self._statements is None:
+            self._statements = self.cursor()
+        return self._statements
 
 
 class DriverPoolObserver(PoolObserver, Protocol):
@@ -126,7 +146,7 @@ class DriverPool:
             self._open += 1
         args, params = self._connect_args
         try:
-            return await psycopg.AsyncConnection.connect(*args, **params)
+            return await Connection.connect(*args, **params)
         except BaseException as error:  # cancelled too: the slot must not stay taken
             self._free_slot()
             if not isinstance(error, psycopg.Error):

@@ -188,9 +188,8 @@ class DriverReader:
         spans = self._spans
         span = None if spans is None else spans.start(compiled.sql)
         try:
-            cursor = await self._connection.execute(
-                compiled.sql, values, prepare=self._prepare, binary=True
-            )
+            cursor = self._connection.statements
+            await cursor.execute(compiled.sql, values, prepare=self._prepare, binary=True)
             raw = await cursor.fetchall()
         except psycopg.Error as error:
             if spans is not None and span is not None:
