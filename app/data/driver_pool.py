@@ -34,7 +34,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from app.data.fair_pool import PoolObserver
 
 
-
 class Connection(psycopg.AsyncConnection[Any]):
     """A pooled connection, with the one cursor its reads run on.
 

@@ -467,6 +467,35 @@ async def test_a_failing_statement_raises_operational_error_and_the_connection_i
     reader.release()
 
 
+async def test_reads_on_a_connection_share_its_cursor_whatever_they_bind(
+    make_pool: MakePool, dialect: Dialect
+) -> None:
+    # The cursor (and its transformer) kept with the connection must not carry one request's
+    # dumpers or results into the next: the same statement bound to other types, another
+    # statement, and a statement after a failed one each read what they should.
+    pool = make_pool(size=1, options="-c statement_timeout=100")
+    statement = select(bindparam("value").label("value"))
+    seen = []
+    for value in (1, "text", None, dt.date(2024, 5, 1), 2**40):
+        reader = DriverReader(pool, dialect)  # a new request each time, the one connection
+        assert await reader.scalar(statement, {"value": value}) == value
+        assert reader._connection is not None
+        seen.append(reader._connection.statements)
+        reader.release()
+    assert all(cursor is seen[0] for cursor in seen)
+
+    reader = DriverReader(pool, dialect)
+    with pytest.raises(OperationalError):
+        await reader.scalar(select(func.pg_sleep(2)), {})
+    assert (
+        await reader.rows(ROWS, {"word": "hi"})
+        == [{"one": 1, "shout": "HI!", "n": 5, "at": dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC)}]
+        * 3
+    )
+    assert await reader.scalar(statement, {"value": "again"}) == "again"
+    reader.release()
+
+
 async def test_each_statement_is_compiled_once(
     make_pool: MakePool, dialect: Dialect, monkeypatch: pytest.MonkeyPatch
 ) -> None:
