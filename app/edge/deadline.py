@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Protocol, TypeVar
+import math
+import weakref
+from typing import ClassVar, Protocol, TypeVar
 
 from starlette.types import Scope, Send
 
@@ -49,8 +51,10 @@ class Deadline:
     answers 503 `database_unavailable` (with Retry-After) at once and cancels the request's task,
     which winds down in the background with its later messages dropped.
 
-    A timer rather than a task per request: the request runs in the server's own task, and only
-    a request that overruns pays for anything more.
+    Not a timer (let alone a task) per request: requests whose deadlines fall within the same
+    slot of `_Slots` share one timer, so a request that ends in time costs a set insertion and
+    removal (app.edge.deadline._Slots has the measurement), and only one that overruns pays for
+    anything more.
     """
 
     def __init__(self, scope: Scope, watched: Watched, send: Send, seconds: float) -> None:
@@ -60,16 +64,16 @@ class Deadline:
         self.seconds = seconds
         self.task = asyncio.current_task()
         self.answer: asyncio.Task[None] | None = None
-        self.timer = asyncio.get_running_loop().call_later(seconds, self._expire)
+        self.group = _Slots.of(seconds).add(self)
 
     @classmethod
     def start(cls, seconds: float, scope: Scope, watched: Watched, send: Send) -> Deadline:
-        """Start the timer of the request being served in the current task."""
+        """Start the deadline of the request being served in the current task."""
         return cls(scope, watched, send, seconds)
 
     def cancel(self) -> None:
-        """The request ended: the timer will not fire."""
-        self.timer.cancel()
+        """The request ended: its deadline will not fire."""
+        self.group.discard(self)
 
     def _expire(self) -> None:
         if self.watched.started:
@@ -107,3 +111,59 @@ class Deadline:
         if self.answer is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.shield(self.answer)
+
+
+MAX_LATENESS_SECONDS = 0.05
+"""How much later than its deadline a request may be answered 503 (a slot's width)."""
+
+
+class _Slots:
+    """The deadlines of one event loop's requests, grouped by when they fall: into slots of
+    MAX_LATENESS_SECONDS (at most 1/20 of the deadline), one timer per slot, which expires every
+    request of its slot still running. A deadline fires between its time and one slot later.
+
+    Measured in-process (uvloop, 100000 starts and cancels, load average 1.4): a uvloop timer per
+    request cost 5.4 us to start and cancel (a TimerHandle, a libuv timer, its close); a set
+    insertion and removal in a shared slot costs about 1 us. On a read of about 500 us of CPU
+    that is 1% of the worker's CPU per request.
+    """
+
+    _of: ClassVar[weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[float, _Slots]]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    _last: ClassVar[tuple[asyncio.AbstractEventLoop | None, dict[float, _Slots]]] = (None, {})
+    """The loop `of` was last asked for, and its slots (one loop serves a process's requests)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
+        self.loop = loop
+        self.seconds = seconds
+        self.width = min(MAX_LATENESS_SECONDS, seconds / 20)
+        self.groups: dict[int, set[Deadline]] = {}
+
+    @classmethod
+    def of(cls, seconds: float) -> _Slots:
+        """The slots of the running loop's deadlines of this length."""
+        loop = asyncio.get_running_loop()
+        last_loop, by_length = cls._last
+        if last_loop is not loop:
+            by_length = cls._of.get(loop) or cls._of.setdefault(loop, {})
+            cls._last = (loop, by_length)
+        slots = by_length.get(seconds)
+        if slots is None:
+            slots = by_length[seconds] = cls(loop, seconds)
+        return slots
+
+    def add(self, deadline: Deadline) -> set[Deadline]:
+        """Watch the deadline from now; returns its group (the deadline leaves it when done)."""
+        slot = math.ceil((self.loop.time() + self.seconds) / self.width)
+        group = self.groups.get(slot)
+        if group is None:
+            group = self.groups[slot] = set()
+            self.loop.call_at(slot * self.width, self._expire, slot)
+        group.add(deadline)
+        return group
+
+    def _expire(self, slot: int) -> None:
+        for deadline in self.groups.pop(slot, ()):
+            deadline._expire()
