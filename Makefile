@@ -26,7 +26,7 @@ LOCK_COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.11 
 .DEFAULT_GOAL := help
 .PHONY: help install tools lock run migrate migrations resource test contract contract-deep lint format generate \
 	check-generated check-deploy check-alerts prometheus-rule container-test docs clean sdk sdk-check \
-	breaking spec-lint test-tools bench bench-scale bench-capacity cluster cluster-test
+	breaking spec-lint test-tools bench bench-instructions bench-scale bench-capacity cluster cluster-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -182,6 +182,9 @@ cluster: $(STAMP) ## 3 instances (2 workers each) behind HAProxy, PgBouncer (tra
 # Starts a cluster of its own on a private PostgreSQL (never the shared one: it restarts it).
 cluster-test: $(STAMP) ## Consistency, rolling deploy, kill -9, rolling migration, PostgreSQL restart, metrics across SIGKILL, start-up outage, schemathesis on a live cluster
 	$(BIN)/python -m pytest tests/cluster -v
+
+bench-instructions: $(STAMP) ## Instructions per read of the service and the raw reference, in-process, under valgrind (BENCH_DATABASE_URL: PostgreSQL; BENCH_REQUEST)
+	$(BIN)/python -m scripts.bench.instructions --request "$(or $(BENCH_REQUEST),get one site)"
 
 bench-scale: $(STAMP) ## List latency and query plans at 10k and 1M sites (needs BENCH_DATABASE_URL)
 	$(BIN)/python -m scripts.bench.scale

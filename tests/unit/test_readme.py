@@ -174,6 +174,10 @@ COVERAGE: list[tuple[str, tuple[str, str]]] = [
     (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-scale$", ("dry-run", "bench-scale")),
     (r"(BENCH_DATABASE_URL=\S+\s+)?make bench-capacity$", ("dry-run", "bench-capacity")),
     (
+        r"(BENCH_DATABASE_URL=\S+\s+)?(BENCH_REQUEST=.+\s+)?make bench-instructions$",
+        ("dry-run", "bench-instructions"),
+    ),
+    (
         r"(BENCH_DATABASE_URL=\S+\s+)?\.venv/bin/python -m scripts\.bench\.(profile|runtimes) ",
         ("test", BENCH_TOOLS),
     ),
