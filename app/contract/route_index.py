@@ -73,16 +73,18 @@ class RouteIndex:
         # A route serving other methods can match only partly: it is asked only when no route
         # matches fully (a known path with another method), so the first full match in the
         # router's order is found with one regular expression per template, not one per method.
+        other_methods = []
         for route in candidates:
             methods = getattr(route, "methods", None)
             if methods and method not in methods:
+                other_methods.append(route)
                 continue
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-        for route in candidates:
+        for route in other_methods:
             match, child_scope = route.matches(scope)
             if match is Match.PARTIAL:
                 scope.update(child_scope)
