@@ -147,7 +147,7 @@ class _Slots:
         loop = asyncio.get_running_loop()
         last_loop, by_length = cls._last
         if last_loop is not loop:
-            by_length = cls._of.get(loop) or cls._of.setdefault(loop, {})
+            by_length = cls._of.setdefault(loop, {})
             cls._last = (loop, by_length)
         slots = by_length.get(seconds)
         if slots is None:
