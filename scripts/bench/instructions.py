@@ -29,19 +29,11 @@ from typing import Any
 
 import uvloop
 
-from scripts.bench.run import reference_paths, requests_for
+from scripts.bench.run import REFERENCES, reference_paths, requests_for
 from scripts.bench.seed import EMAIL, PASSWORD, Fixture, seed_small
 
 IN_FLIGHT = 16
 FEW, MANY = 16, 1616
-REFERENCE_OF = {
-    "get one site": "reference: one site",
-    "v2 get one site": "reference: one site",
-    "list 10 sites": "reference: list 10",
-    "v2 list 10 sites": "reference: list 10",
-    "list 100 sites": "reference: list 100",
-    "v2 list 100 sites": "reference: list 100",
-}
 
 
 async def _serve_requests(which: str, request: str, count: int, fixture: Fixture) -> None:
@@ -62,7 +54,7 @@ async def _serve_requests(which: str, request: str, count: int, fixture: Fixture
     else:
         from scripts.bench.reference_app import app
 
-        path = reference_paths(fixture)[REFERENCE_OF[request]]
+        path = reference_paths(fixture)[REFERENCES[request]]
     route, _, query = path.partition("?")
     headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())]
     statuses: list[int] = []
@@ -132,7 +124,7 @@ def _count(which: str, request: str, count: int) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--request", default="get one site", choices=sorted(REFERENCE_OF))
+    parser.add_argument("--request", default="get one site", choices=sorted(REFERENCES))
     parser.add_argument("--child", nargs=2, metavar=("APP", "COUNT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", "")
