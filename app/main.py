@@ -31,6 +31,7 @@ from app.data.migrations import head_revision, known_revisions
 from app.data.sweeper import IdempotencySweeper
 from app.domain.validators import accept_every_syntactically_valid_domain
 from app.edge.allowed_methods import AllowedMethods
+from app.edge.application import Application
 from app.edge.cors import CorsMiddleware
 from app.edge.docs import install_docs
 from app.edge.metrics_endpoint import install_metrics_endpoint
@@ -150,7 +151,7 @@ def create_app(
         if own_provider is not None:
             await asyncio.to_thread(own_provider.shutdown)  # exports the spans still queued
 
-    app = FastAPI(
+    app = Application(
         title="Orgsites API",
         version=VERSION,
         docs_url=None,

@@ -27,11 +27,12 @@ from app.domain.errors import DomainError
 from app.domain.exchange import exchange_of
 from app.domain.operation_spec import OperationSpec
 from app.domain.pagination import Page
+from app.edge.application import ExitStackRoute
 
 logger = logging.getLogger(__name__)
 
 
-class UnitOfWorkRoute(APIRoute):
+class UnitOfWorkRoute(ExitStackRoute):
     """A route that finishes the request's unit of work after its handler: commits or rolls
     back once the response is serialized and before anything is sent, so a failed commit is a
     problem response, never a 200 followed by lost data. A writing unit of work the database
@@ -54,7 +55,7 @@ class UnitOfWorkRoute(APIRoute):
         """The handler super().__init__ built, wrapped in FastAPI's request_response."""
         super().__init__(*args, **kwargs)
         if self.bodyless is not None and self.handler is not None:
-            self.app = as_asgi(self.handler)  # needs none of request_response's exit stacks
+            self.app = as_asgi(self.handler)  # needs none of FastAPI's exit stacks
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """The handler of the route's requests: a body-less operation's parameters are bound by
