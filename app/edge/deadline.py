@@ -64,7 +64,10 @@ class Deadline:
         self.seconds = seconds
         self.task = asyncio.current_task()
         self.answer: asyncio.Task[None] | None = None
-        self.group = _Slots.of(seconds).add(self)
+        # The task's own loop: on Python 3.11 each look-up of the running loop is a getpid()
+        # system call, and current_task() has made one already.
+        loop = self.task.get_loop() if self.task is not None else asyncio.get_running_loop()
+        self.group = _Slots.of(seconds, loop).add(self)
 
     @classmethod
     def start(cls, seconds: float, scope: Scope, watched: Watched, send: Send) -> Deadline:
@@ -142,9 +145,9 @@ class _Slots:
         self.groups: dict[int, set[Deadline]] = {}
 
     @classmethod
-    def of(cls, seconds: float) -> _Slots:
-        """The slots of the running loop's deadlines of this length."""
-        loop = asyncio.get_running_loop()
+    def of(cls, seconds: float, loop: asyncio.AbstractEventLoop | None = None) -> _Slots:
+        """The slots of the loop's deadlines of this length (by default the running loop's)."""
+        loop = loop or asyncio.get_running_loop()
         last_loop, by_length = cls._last
         if last_loop is not loop:
             by_length = cls._of.setdefault(loop, {})
