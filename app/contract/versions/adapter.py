@@ -13,6 +13,7 @@ import enum
 import importlib
 import inspect
 import types
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
@@ -25,6 +26,10 @@ from app.domain.operation_spec import OperationSpec
 from app.domain.pagination import Page
 
 Converter = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -55,7 +60,7 @@ def relaxed(model: type[BaseModel], optional: Sequence[str]) -> type[BaseModel]:
 
 
 def _converter(annotation: Any, changes: Sequence[VersionChange]) -> Converter:
-    """From a plain value to the newer handler's parameter type."""
+    """From a plain value to the newer handler's parameter type (`_same` when it is one)."""
     kind = _inner(annotation)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return lambda value: None if value is None else kind(value)
@@ -63,7 +68,13 @@ def _converter(annotation: Any, changes: Sequence[VersionChange]) -> Converter:
         optional = [f for c in changes for f in c.optional_in_older.get(kind.__name__, ())]
         model = relaxed(kind, optional) if optional else kind
         return model.model_validate
-    return lambda value: value
+    return _same
+
+
+def _already_plain(annotation: Any) -> bool:
+    """Whether every value of the annotation is its own plain value (`_plain` returns it)."""
+    kind = _inner(annotation)
+    return isinstance(kind, type) and kind in (str, int, float, bool, uuid.UUID)
 
 
 def _resource_changes(changes: Sequence[VersionChange]) -> list[VersionChange]:
@@ -92,6 +103,7 @@ def _answer(hint: Any, changes: Sequence[VersionChange]) -> Converter:
         return page
     if isinstance(hint, type) and issubclass(hint, BaseModel):
         older: type[BaseModel] = hint
+        validate = older.__pydantic_validator__.validate_python
 
         def single(result: BaseModel) -> BaseModel:
             # Python values, as a page's rows are: the older model validates the ids and times
@@ -99,7 +111,8 @@ def _answer(hint: Any, changes: Sequence[VersionChange]) -> Converter:
             values: Values = result.model_dump()
             for change in converting:
                 change.resource(type(result).__name__, values)
-            return older.model_validate(values)
+            converted: BaseModel = validate(values)  # model_validate, minus its argument checks
+            return converted
 
         return single
     return lambda result: result
@@ -116,20 +129,32 @@ def _method(
     older_hints = get_type_hints(older)
     newer_hints = get_type_hints(newer)
     applying = [change for change in changes if change.applies_to(operation_id)]
+    requesting = [c for c in applying if type(c).request is not VersionChange.request]
     converters = {
         name: _converter(hint, applying)
         for name, hint in newer_hints.items()
         if name not in ("ctx", "return")
     }
+    # Worked out once rather than per request: which arguments need their plain value, which
+    # changes convert requests, which parameters take the value as it is.
+    to_plain = [
+        name
+        for name, hint in older_hints.items()
+        if name not in ("ctx", "return") and not _already_plain(hint)
+    ]
+    passed = [name for name, convert in converters.items() if convert is _same]
+    converting = [(name, convert) for name, convert in converters.items() if convert is not _same]
     answer = _answer(older_hints["return"], applying)
 
-    async def serve(self: object, ctx: Any, **kwargs: Any) -> Any:
-        arguments = {name: _plain(value) for name, value in kwargs.items()}
-        for change in applying:
+    async def serve(self: object, ctx: Any, **arguments: Any) -> Any:
+        for name in to_plain:
+            if name in arguments:
+                arguments[name] = _plain(arguments[name])
+        for change in requesting:
             change.request(operation_id, arguments)
-        newer_arguments = {
-            name: convert(arguments.get(name)) for name, convert in converters.items()
-        }
+        newer_arguments = {name: arguments.get(name) for name in passed}
+        for name, convert in converting:
+            newer_arguments[name] = convert(arguments.get(name))
         return answer(await handler(ctx, **newer_arguments))
 
     serve.__signature__ = inspect.signature(older)  # type: ignore[attr-defined]
