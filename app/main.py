@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +19,7 @@ from app.access.bootstrap import StartupTasks
 from app.access.passwords import PasswordHasher
 from app.access.rate_limits import RateLimiter
 from app.access.tokens import TokenService
+from app.config.collector import settle_collector
 from app.config.settings import Settings, get_settings
 from app.contract.route_index import RouteIndex
 from app.contract.versions.deprecation import deprecation_headers
@@ -134,10 +134,7 @@ def create_app(
         await startup.start()  # retried in the background: a database down leaves us unready
         if metrics is not None:
             metrics.start()
-        # Everything loaded so far lives as long as the process: out of the collector's sight,
-        # so a full collection under load walks only what requests allocate (fewer, shorter
-        # pauses in the latency tail).
-        gc.freeze()
+        settle_collector()  # what start-up loaded frozen; young objects collected less often
         sweeper.start()
         yield
         await startup.stop()
