@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import Request
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.contract.route_index import RouteIndex
 from app.contract.runtime import UnitOfWorkRoute
-from app.edge.application import Application, ExitStackRoute
+from app.domain.exchange import exchange_of
+from app.edge.application import Application, ExceptionHandlers, ExitStackRoute
 from app.edge.middleware import EdgeMiddleware
 from app.main import create_app
 
@@ -38,7 +40,7 @@ def test_a_request_passes_only_the_services_layers_then_the_index() -> None:
     assert _layers(app.build_middleware_stack()) == [
         ProxyHeadersMiddleware,
         EdgeMiddleware,
-        ExceptionMiddleware,
+        ExceptionHandlers,
         RouteIndex,
     ]
 
@@ -113,9 +115,80 @@ async def test_a_handler_of_last_resort_puts_starlettes_error_middleware_back_ou
     assert _layers(app.build_middleware_stack())[:3] == [
         ServerErrorMiddleware,
         Passing,
-        ExceptionMiddleware,
+        ExceptionHandlers,
     ]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         crashed = await client.get("/crash")
     assert (crashed.status_code, crashed.json()) == (500, {"last": "resort"})
+
+
+class Watching:
+    """What the edge does for the exception handlers: the request's Exchange, its status noted."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = exchange_of(scope)
+
+        async def noting(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                exchange.status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting)
+
+
+def _watched_app() -> Application:
+    app = _small_app()
+
+    @app.get("/teapot")
+    async def teapot() -> None:
+        raise HTTPException(status_code=418)
+
+    @app.get("/unhandled")
+    async def unhandled() -> None:
+        raise ArithmeticError("nobody handles this")
+
+    async def on_http(request: Request, error: Exception) -> PlainTextResponse:
+        return PlainTextResponse("any HTTP error", status_code=400)
+
+    def on_418(request: Request, error: Exception) -> PlainTextResponse:  # a sync handler
+        return PlainTextResponse("short and stout", status_code=418)
+
+    app.add_exception_handler(HTTPException, on_http)
+    app.add_exception_handler(418, on_418)
+    app.add_middleware(Watching)
+    return app
+
+
+async def test_a_watched_request_gets_the_handler_starlette_would_choose() -> None:
+    transport = httpx.ASGITransport(app=_watched_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        teapot = await client.get("/teapot")  # the status's handler before the class's
+        missing = await client.get("/nowhere")  # the class's: an HTTPException of 404
+        boom = await client.get("/boom")  # a subclass of the registered class: by its MRO
+    assert (teapot.status_code, teapot.text) == (418, "short and stout")
+    assert (missing.status_code, missing.text) == (400, "any HTTP error")
+    assert (boom.status_code, boom.text) == (404, "handled")
+
+
+async def test_a_watched_request_raises_what_no_handler_takes_or_comes_too_late() -> None:
+    async def late(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise LookupError("after the start")
+
+    async def on_lookup(request: Request, error: Exception) -> PlainTextResponse:
+        return PlainTextResponse("handled", status_code=404)
+
+    layer = Watching(ExceptionHandlers(late, handlers={LookupError: on_lookup}))
+    unhandled = httpx.ASGITransport(app=_watched_app())
+    async with (
+        httpx.AsyncClient(transport=unhandled, base_url="http://t") as client,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=layer), base_url="http://t") as other,
+    ):
+        with pytest.raises(ArithmeticError):
+            await client.get("/unhandled")
+        with pytest.raises(RuntimeError, match="response already started"):
+            await other.get("/late")
