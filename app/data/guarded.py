@@ -175,8 +175,8 @@ class GuardedReader:
 
     async def first(self, statement: Executable, params: Mapping[str, Any]) -> Row | None:
         """The first row, or None."""
-        found = await self.rows(statement, params)
-        return found[0] if found else None
+        keys, found = await self.table(statement, params)
+        return dict(zip(keys, found[0], strict=True)) if found else None
 
     async def scalar(self, statement: Executable, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""
