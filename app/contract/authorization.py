@@ -36,7 +36,7 @@ from app.domain.errors import NotAuthenticated, NotFound, NotPermitted
 from app.domain.exchange import exchange_of
 from app.domain.operation_spec import OperationSpec
 from app.domain.principal import Principal
-from app.domain.rbac import Permission, holds
+from app.domain.rbac import PERMISSION_NAMED, Permission, holds
 
 READ_ONLY_METHODS = frozenset({"GET"})
 UUID_ADAPTER: TypeAdapter[uuid.UUID] = TypeAdapter(uuid.UUID)
@@ -68,7 +68,7 @@ def _claims(operation: OperationSpec, bearer: Bearer) -> tuple[Permission, Token
             "This operation declares no permission, so nobody may call it.",
             code="permission_undeclared",
         )
-    permission = Permission(operation.permission)
+    permission = PERMISSION_NAMED[operation.permission]
     if not bearer.sent:
         raise NotAuthenticated("A bearer access token is required.")
     claims = bearer.claims()

@@ -18,7 +18,7 @@ from app.data.database import utcnow
 from app.data.models import LoginSession, Membership, Organization, User
 from app.data.repositories.base import Store, table_of
 from app.data.repositories.idempotency_keys import Claim, Record, claim_columns, claim_outcome
-from app.domain.rbac import Role
+from app.domain.rbac import ROLE_NAMED, Role
 
 
 class Caller(NamedTuple):
@@ -109,7 +109,7 @@ def caller_of(row: Mapping[str, Any] | None) -> Caller | None:
         row["caller_user_id"],
         row["caller_email"],
         bool(row["caller_is_superadmin"]),
-        Role(role) if role else None,
+        ROLE_NAMED[role] if role else None,
         bool(row["caller_organization_exists"]),
     )
 
@@ -138,7 +138,7 @@ def _caller_of(values: tuple[Any, ...]) -> Caller:
     user_id, email, is_superadmin, *organization = values
     role, organization_exists = organization or (None, False)
     return Caller(
-        user_id, email, is_superadmin, Role(role) if role else None, bool(organization_exists)
+        user_id, email, is_superadmin, ROLE_NAMED[role] if role else None, bool(organization_exists)
     )
 
 
