@@ -4,13 +4,17 @@ envelope holds: a subclass could carry fields the spec does not show."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import enum
 import json
 import uuid
+import zoneinfo
 
 import pytest
+from pydantic_core import to_json
 from starlette.requests import Request
 
-from app.contract.envelopes import respond_single
+from app.contract.envelopes import plain_json, respond_single
 from generated.models import Site, SiteEnvelope
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
@@ -69,3 +73,44 @@ def test_anything_but_the_envelopes_own_model_is_refused() -> None:
             status_code=200,
             location_field=None,
         )
+
+
+class Status(enum.StrEnum):
+    ACTIVE = "active"
+
+
+PLAIN_VALUES: list[object] = [
+    *(
+        dt.datetime(2026, 12, 8, 2, 58, 17, micro, tzinfo=zone)
+        for micro in (0, 5, 123456)
+        for zone in (
+            dt.UTC,
+            zoneinfo.ZoneInfo("Etc/UTC"),  # what psycopg gives a timestamptz
+            dt.timezone(dt.timedelta(hours=-3, minutes=-30)),
+            zoneinfo.ZoneInfo("Europe/Paris"),
+            None,
+        )
+    ),
+    dt.date(2026, 1, 2),
+    uuid.UUID(int=7),
+    Status.ACTIVE,
+    'é \u2028 " \\ / < > \x00',
+    0.1,
+    1e20,
+    -(2**63),
+    2**64 - 1,
+    True,
+    None,
+    [1, (2, 3), []],
+    {"data": [{"id": uuid.UUID(int=1), "at": NOW}], "meta": {"next_cursor": None}},
+]
+
+
+@pytest.mark.parametrize("value", PLAIN_VALUES, ids=repr)
+def test_plain_values_are_written_as_pydantic_writes_them(value: object) -> None:
+    assert plain_json(value) == to_json(value)
+
+
+@pytest.mark.parametrize("value", [decimal.Decimal("1.10"), 2**70, {"n": [2**70]}], ids=repr)
+def test_what_orjson_does_not_take_is_written_by_pydantic(value: object) -> None:
+    assert plain_json(value) == to_json(value)
