@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode
 
 T = TypeVar("T")
@@ -38,14 +38,26 @@ class Page(Generic[T]):
     def shaped_as(self, model: type[U]) -> Page[U]:
         """The same page, declared to hold rows of the API model (keys must be its fields)."""
         del model  # only the static type changes
+        return cast("Page[U]", self.holding(self.items))
+
+    def holding(self, items: Sequence[Item]) -> Page[T]:
+        """The same page with these rows (a version's conversion of them)."""
+        return self._copy(items, self.numbered)
+
+    def as_numbered(self) -> Page[T]:
+        """The same page, written as v1's page-number list (meta and links)."""
+        return self._copy(self.items, True)
+
+    def _copy(self, items: Sequence[Item], numbered: bool) -> Page[T]:
+        # Positional, not dataclasses.replace, which works out the fields on every call.
         return Page(
-            self.items,
+            items,
             self.total,
             self.page,
             self.per_page,
             self.next_cursor,
             self.by_cursor,
-            self.numbered,
+            numbered,
         )
 
     def cursor_meta(self) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import inspect
 import types
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any, Optional, Union, get_args, get_origin, get_type_hints
 
 from pydantic import BaseModel, create_model
@@ -95,7 +94,7 @@ def _answer(hint: Any, changes: Sequence[VersionChange]) -> Converter:
                 for values in items:
                     for change in converting:
                         change.resource(schema, values)
-                result = replace(result, items=items)
+                result = result.holding(items)
             for change in changes:
                 result = change.page(result)
             return result

@@ -10,7 +10,6 @@ asking for the total (`include_total=true`), and the page goes back to v1 number
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from app.contract.versions.change import Values, VersionChange
@@ -35,4 +34,4 @@ class CursorLists(VersionChange):
         arguments["include_total"] = True
 
     def page(self, page: Page[Any]) -> Page[Any]:
-        return replace(page, numbered=True)
+        return page.as_numbered()
