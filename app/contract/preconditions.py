@@ -68,7 +68,10 @@ def conclude(
     tag = ledger.tag_of(operation.resource)
     if tag is None:
         raise RuntimeError(f"{operation.operation_id}: no version of the {operation.resource} seen")
-    response.headers["ETag"] = tag
+    if any(name == b"etag" for name, _ in response.raw_headers):
+        response.headers["ETag"] = tag
+    else:  # as the line above would add it, without building the response's MutableHeaders
+        response.raw_headers.append((b"etag", tag.encode("latin-1")))
     if if_none_match is not None and if_none_match.match_weak(tag):
         kept = {k: v for k, v in response.headers.items() if k in NOT_MODIFIED_HEADERS}
         return Response(status_code=304, headers=kept)

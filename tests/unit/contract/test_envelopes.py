@@ -13,8 +13,9 @@ import zoneinfo
 import pytest
 from pydantic_core import to_json
 from starlette.requests import Request
+from starlette.responses import Response
 
-from app.contract.envelopes import plain_json, respond_single
+from app.contract.envelopes import JSONBody, plain_json, respond_single
 from generated.models import Site, SiteEnvelope
 
 NOW = dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
@@ -114,3 +115,16 @@ def test_plain_values_are_written_as_pydantic_writes_them(value: object) -> None
 @pytest.mark.parametrize("value", [decimal.Decimal("1.10"), 2**70, {"n": [2**70]}], ids=repr)
 def test_what_orjson_does_not_take_is_written_by_pydantic(value: object) -> None:
     assert plain_json(value) == to_json(value)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"), [(200, None), (201, {"Location": "/api/v2/organizations/x"})]
+)
+def test_a_json_body_has_the_headers_starlette_would_give_it(
+    status: int, headers: dict[str, str] | None
+) -> None:
+    body = b'{"data":{}}'
+    starlette = Response(body, status_code=status, headers=headers, media_type="application/json")
+    ours = JSONBody(body, status_code=status, headers=headers)
+    assert ours.raw_headers == starlette.raw_headers
+    assert (ours.body, ours.status_code, ours.media_type) == (body, status, "application/json")
