@@ -181,7 +181,8 @@ def create_app(
     install_problem_handlers(app)
     app.router.middleware_stack = RouteIndex(app.router)
     # A request passes ProxyHeaders (the real client; X-Forwarded-For believed only from
-    # FORWARDED_ALLOW_IPS, so serve with `uvicorn --no-proxy-headers`) -> Edge (request id, API
+    # FORWARDED_ALLOW_IPS, so serve with `uvicorn --no-proxy-headers`; not installed when that
+    # trusts nobody, where it would only pass every request on) -> Edge (request id, API
     # version, size caps, 405 from the spec, the request deadline, response headers, last-resort
     # 500, then the request's metrics and log line) -> CORS (when origins are set) -> routes.
     if settings.cors_origins:
@@ -195,7 +196,8 @@ def create_app(
         constant_paths=frozenset(op.path for op in served if op.operation_id == "getLiveness"),
         version_headers={1: deprecation_headers(settings.API_V1_SUNSET)},
     )
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     if tracer_provider is not None:  # tracing on: its span is outermost, around all of the above
         database.query_spans = trace_queries(database.engine, tracer_provider)
         app.add_middleware(TracingMiddleware, tracer_provider=tracer_provider)

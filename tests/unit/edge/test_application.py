@@ -17,6 +17,7 @@ from starlette.routing import Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from app.config.settings import Settings
 from app.contract.route_index import RouteIndex
 from app.contract.runtime import UnitOfWorkRoute
 from app.domain.exchange import exchange_of
@@ -37,6 +38,14 @@ def _layers(app: ASGIApp) -> list[type]:
 
 def test_a_request_passes_only_the_services_layers_then_the_index() -> None:
     app = create_app()
+    assert _layers(app.build_middleware_stack()) == [EdgeMiddleware, ExceptionHandlers, RouteIndex]
+
+
+def test_proxy_headers_are_read_only_where_a_proxy_is_trusted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.0/8")
+    app = create_app(Settings())
     assert _layers(app.build_middleware_stack()) == [
         ProxyHeadersMiddleware,
         EdgeMiddleware,
