@@ -75,6 +75,19 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+BOUNDED_HEAD = "app.edge.server_protocol:BoundedHeadProtocol"
+
+
+def uvicorn_command(
+    app: str, port: int, *, workers: int = 1, python: str = sys.executable, http: str = BOUNDED_HEAD
+) -> list[str]:
+    """The command line of a benchmarked server: the flags every deployment passes (no proxy
+    headers, no Server header; tests/deploy checks they agree), without the access log."""
+    command = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--no-access-log", "--no-proxy-headers", "--no-server-header"]
+    return [*command, "--workers", str(workers), "--http", http]
+
+
 @contextmanager
 def serve(
     app: str,
@@ -84,7 +97,7 @@ def serve(
     root: Path = ROOT,
     port: int = 0,
     python: str = sys.executable,
-    http: str = "app.edge.server_protocol:BoundedHeadProtocol",
+    http: str = BOUNDED_HEAD,
 ) -> Iterator[Server]:
     """`uvicorn <app>` on 127.0.0.1, configured by env only, until the block ends; ``root``: the
     checkout whose code it serves (another one's for a comparison, scripts.bench.compare);
@@ -92,9 +105,7 @@ def serve(
     protocol (the service's bounded head, as deployed, by default); ``port``: where it listens
     (default: a free one)."""
     port = port or free_port()
-    command = [python, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--no-access-log", "--no-proxy-headers", "--workers", str(workers)]
-    command += ["--http", http]
+    command = uvicorn_command(app, port, workers=workers, python=python, http=http)
     with tempfile.TemporaryDirectory() as tmp, open(Path(tmp) / "server.log", "wb") as log:
         live = LiveServer(f"http://127.0.0.1:{port}", Path(tmp) / "server.log")
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments

@@ -9,6 +9,7 @@ from uvicorn.importer import import_from_string
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.edge.request_limits import MAX_HEAD_BYTES
+from scripts.bench.servers import uvicorn_command
 from scripts.cluster.layout import SERVE_ARGUMENTS
 from scripts.live_api import SERVE_OPTIONS
 from tests.deploy.files import (
@@ -80,6 +81,7 @@ def serving_commands() -> dict[str, list[str]]:
         "make run": make_run_command(),
         "make contract": list(SERVE_OPTIONS),
         "live-server tests": list(SERVE_COMMAND),
+        "make bench": uvicorn_command("app.main:app", 8000),
     }
 
 
