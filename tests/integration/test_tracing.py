@@ -33,12 +33,12 @@ from opentelemetry.trace import SpanKind, StatusCode, format_span_id, format_tra
 from sqlalchemy import Integer, String, bindparam, cast, make_url, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.config.settings import Settings
 from app.data import models as orm
 from app.data.database import Database
 from app.domain.exchange import exchange_of
+from app.edge.middleware import EdgeMiddleware
 from app.main import create_app
 from app.observability.logs import JsonFormatter
 from app.observability.tracing_http import TracingMiddleware
@@ -494,7 +494,7 @@ async def test_statements_outside_a_request_are_root_spans(
 
 async def test_the_tracing_middleware_is_outermost(traced_app: FastAPI) -> None:
     outermost = [middleware.cls for middleware in traced_app.user_middleware][:2]
-    assert outermost == [TracingMiddleware, ProxyHeadersMiddleware]
+    assert outermost == [TracingMiddleware, EdgeMiddleware]  # no proxy trusted: no ProxyHeaders
 
 
 async def test_off_by_default_nothing_is_installed(
@@ -506,7 +506,7 @@ async def test_off_by_default_nothing_is_installed(
     for application in (fresh, app):
         database: Database = application.state.database
         assert TracingMiddleware not in [m.cls for m in application.user_middleware]
-        assert application.user_middleware[0].cls is ProxyHeadersMiddleware
+        assert application.user_middleware[0].cls is EdgeMiddleware
         assert database.query_spans is None
         assert not database.engine.sync_engine.dispatch.before_cursor_execute
         assert not database.engine.sync_engine.dispatch.after_cursor_execute
