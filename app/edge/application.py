@@ -18,8 +18,9 @@ routes. Here none of them does anything a request needs:
 Each layer is a coroutine call more per request, and the first and the exception middleware wrap
 `send` once more: counted with callgrind as `make bench-instructions` counts (PostgreSQL, get one
 site, PYTHONHASHSEED=0), the three dropped layers and the router's call cost 21,000 instructions
-of 821,000 per read. What remains around the routes: the user middleware (app.main), then the application's exception
-handlers (app.edge.problems) in `ExceptionHandlers`, then the router's dispatch.
+of 821,000 per read. What remains around the routes: the user middleware (app.main), then the
+application's exception handlers (app.edge.problems) in `ExceptionHandlers`, then the router's
+dispatch.
 """
 
 from __future__ import annotations
