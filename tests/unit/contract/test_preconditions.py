@@ -12,20 +12,9 @@ from app.contract.preconditions import conclude
 from app.data.database import Database
 from app.data.unit_of_work import UnitOfWork
 from app.domain.etags import EntityTags
-from app.domain.operation_spec import OperationSpec
+from generated.v2.operations import OPERATIONS
 
-GET_SITE = OperationSpec(
-    operation_id="getSite",
-    method="GET",
-    path="/api/v2/organizations/{org_id}/sites/{site_id}",
-    tag="sites",
-    status_code=200,
-    permission="sites:read",
-    public=False,
-    allow_self=None,
-    rate_limit="standard",
-    resource="site",
-)
+GET_SITE = OPERATIONS["getSite"]  # x-resource: site
 
 
 def _unit_of_work() -> UnitOfWork:
