@@ -30,6 +30,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
 from fastapi.routing import APIRoute
+from starlette._exception_handler import _lookup_exception_handler
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -66,14 +67,7 @@ class ExceptionHandlers(ExceptionMiddleware):
             if isinstance(error, HTTPException):
                 handler = self._status_handlers.get(error.status_code)
             if handler is None:
-                handler = next(
-                    (
-                        self._exception_handlers[kind]
-                        for kind in type(error).__mro__
-                        if kind in self._exception_handlers
-                    ),
-                    None,
-                )
+                handler = _lookup_exception_handler(self._exception_handlers, error)
             if handler is None:
                 raise
             if exchange.started:
